@@ -1,0 +1,3 @@
+from mlfund.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""The learner's ``check(...)``, the answer bundle, and direct comparison of expressions."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlfund.check._capture import CaptureError, capture
+from mlfund.check._result import CORRECT, INCORRECT, INVALID, UNDECIDED, CheckResult
+from mlfund.check._score import score
+
+#: The MIME type of a captured answer in a notebook's outputs.
+MIME_TYPE = "application/vnd.mlfund.answer+json"
+BUNDLE_VERSION = 1
+MAX_BUNDLE_BYTES = 2_000_000
+
+
+def grading_mode() -> str:
+    """``"learner"``, ``"autograde"`` or ``"validate"``, from the grader's environment.
+
+    nbgrader sets ``NBGRADER_EXECUTION`` in the process that runs the kernel; ``mlfund
+    grade`` and ``mlfund course autograde`` run under nbgrader too. A learner who sets the
+    variable only loses the in-notebook feedback: the score is always decided by the
+    trusted step from the captured data.
+    """
+    value = os.environ.get("NBGRADER_EXECUTION", "")
+    if value == "autograde":
+        return "autograde"
+    if value == "validate":
+        return "validate"
+    return "learner"
+
+
+def make_bundle(exercise_id: str, answer: Any) -> dict[str, Any]:
+    """Capture ``answer`` for the exercise as a bundle of plain data."""
+    from mlfund import exercises
+
+    bundle: dict[str, Any] = {"version": BUNDLE_VERSION, "exercise": str(exercise_id)}
+    try:
+        spec = exercises.get(exercise_id)
+    except (KeyError, TypeError) as exc:
+        bundle["error"] = str(exc).strip("'\"")
+        return bundle
+    try:
+        bundle["answer"] = capture(spec, answer)
+    except CaptureError as exc:
+        bundle["error"] = str(exc)
+    except RecursionError:
+        bundle["error"] = "the answer is nested too deeply."
+    except Exception as exc:  # an object whose conversion raised: the learner's problem
+        bundle["error"] = f"the answer could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+    if len(json.dumps(bundle)) > MAX_BUNDLE_BYTES:
+        bundle.pop("answer", None)
+        bundle["error"] = "the answer is too large to record."
+    return bundle
+
+
+def score_bundle(bundle: Any, *, exercise_id: str | None = None) -> CheckResult:
+    """Score a bundle; with ``exercise_id``, a bundle for another exercise scores 0."""
+    from mlfund import exercises
+
+    expected = exercise_id
+    if not isinstance(bundle, Mapping) or bundle.get("version") != BUNDLE_VERSION:
+        spec_id = expected or ""
+        return _invalid(spec_id, "The recorded answer is malformed.")
+    claimed = bundle.get("exercise")
+    if expected is not None and claimed != expected:
+        return _invalid(expected, f"The recorded answer is for {str(claimed)[:60]!r}, "
+                                  f"not for {expected!r}.")
+    try:
+        spec = exercises.get(claimed)
+    except (KeyError, TypeError):
+        return _invalid(str(claimed)[:60], "The recorded answer names no known exercise.")
+    if "error" in bundle:
+        return CheckResult(INVALID, 0.0, f"Cannot read this answer: {str(bundle['error'])[:500]}",
+                           exercise=spec.id, points=float(spec.points))
+    return score(spec, bundle.get("answer"))
+
+
+def _invalid(exercise_id: str, text: str) -> CheckResult:
+    return CheckResult(INVALID, 0.0, text, exercise=exercise_id)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``check(...)`` returns: the captured bundle, and the verdict when it was scored.
+
+    The notebook shows it through ``_repr_mimebundle_``: the verdict as HTML and text for the
+    learner, with the bundle under :data:`MIME_TYPE` for the grader.
+    """
+
+    bundle: dict[str, Any]
+    result: CheckResult | None
+    mode: str = "learner"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:  # noqa: ARG002
+        data: dict[str, Any] = {MIME_TYPE: self.bundle}
+        if self.result is None:
+            data["text/plain"] = "Answer recorded for grading."
+        elif self.mode == "validate":
+            # nbgrader's validate reads a number as partial credit
+            data["text/plain"] = f"{self.result.earned:g}"
+        else:
+            data["text/plain"] = self.result.summary()
+            data["text/html"] = self.result._repr_html_()
+        return data
+
+    def __repr__(self) -> str:
+        return self.result.summary() if self.result else "Answer recorded for grading."
+
+
+def check(exercise_id: str, answer: Any) -> Checked:
+    """Check an answer to one exercise and show the verdict in the notebook.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise, e.g. ``"w01-sigmoid-derivative"``.
+    answer : object
+        A sympy expression, a formula string (Python syntax or LaTeX), a number, an interval,
+        an array, a function or a choice, as the exercise asks.
+
+    In an autograded run the answer is only captured; the grader scores it.
+
+    Examples
+    --------
+    >>> result = check("w01-sigmoid-derivative", "sigma(z)*(1 - sigma(z))")
+    >>> result.result.verdict
+    'correct'
+    >>> check("w01-sigmoid-derivative", "sigma(z)*(1 + sigma(z))").result.mistake
+    'one-plus-sigma'
+    """
+    mode = grading_mode()
+    bundle = make_bundle(exercise_id, answer)
+    if mode == "autograde":
+        return Checked(bundle, None, mode)
+    return Checked(bundle, score_bundle(bundle), mode)
+
+
+def _to_expression(value: Any, domains: Mapping[str, Any], which: str) -> Any:
+    import sympy as sp
+
+    from mlfund.check._equiv import make_symbol
+    from mlfund.check._parse import ParseError, parse_formula
+
+    if isinstance(value, str):
+        ns = _AutoNamespace(symbols={}, functions={}, exact=False, domains=dict(domains))
+        try:
+            return parse_formula(value, ns)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return sp.nsimplify(value) if isinstance(value, int) else sp.Float(value)
+    if isinstance(value, (sp.Basic, sp.MatrixBase)):
+        # rebuild every symbol with the assumptions of its domain
+        mapping = {s: make_symbol(s.name, domains.get(s.name, "real"))
+                   for s in value.free_symbols if isinstance(s, sp.Symbol)}
+        return value.xreplace(mapping)
+    raise TypeError(f"{which} must be a sympy expression or a string; got {type(value).__name__}.")
+
+
+class _AutoNamespace:
+    """A namespace for direct comparisons: any unknown name becomes a symbol."""
+
+    def __init__(self, symbols, functions, exact, domains):
+        from mlfund.check._parse import Namespace
+
+        self._base = Namespace(symbols=symbols, functions=functions, exact=exact)
+        self.symbols = symbols
+        self.functions = functions
+        self.exact = exact
+        self.domains = domains
+
+    def describe(self) -> str:
+        return self._base.describe()
+
+    def resolve(self, name: str) -> Any:
+        from mlfund.check._equiv import make_symbol
+        from mlfund.check._parse import ALIASES, ParseError
+
+        name = ALIASES.get(name, name)
+        if name in self.domains and name not in self.symbols:
+            self.symbols[name] = make_symbol(name, self.domains[name])
+        try:
+            return self._base.resolve(name)
+        except ParseError:
+            if not name.isidentifier():
+                raise
+            self.symbols[name] = make_symbol(name, self.domains.get(name, "real"))
+            return self.symbols[name]
+
+
+def compare_expressions(answer: Any, reference: Any, *,
+                        domains: Mapping[str, Any] | None = None) -> CheckResult:
+    """Compare two expressions (sympy or strings in Python syntax or LaTeX).
+
+    Parameters
+    ----------
+    answer, reference : sympy expression or str
+    domains : mapping, optional
+        Symbol name -> ``"real"`` (the default), ``"positive"``, ``"nonnegative"``,
+        ``"probability"`` (the open interval (0, 1)), ``"integer"``, ``"positive_integer"``
+        or a ``(low, high)`` pair.
+
+    Returns
+    -------
+    CheckResult
+        ``correct`` or ``incorrect``; ``invalid`` when the answer cannot be read;
+        ``undecided`` when neither stage could settle it.
+
+    Examples
+    --------
+    A learner checks that the Bernoulli variance can be written two ways:
+
+    >>> compare_expressions("p - p^2", "p*(1-p)", domains={"p": "probability"}).verdict
+    'correct'
+    >>> compare_expressions("sqrt(x^2)", "x").verdict
+    'incorrect'
+    >>> compare_expressions("sqrt(x^2)", "x", domains={"x": "positive"}).verdict
+    'correct'
+    """
+    from mlfund.check._equiv import DIFFERENT, EQUAL, equivalent, make_symbol, seed_for
+
+    domains = dict(domains or {})
+    for name, domain in domains.items():
+        make_symbol(name, domain)  # validates the domain with a clear message
+    try:
+        ref = _to_expression(reference, domains, "reference")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"the reference cannot be read: {exc}") from None
+    try:
+        got = _to_expression(answer, domains, "answer")
+    except (ValueError, TypeError) as exc:
+        return CheckResult(INVALID, 0.0, f"Cannot read this answer: {exc}")
+    import sympy as sp
+
+    names = {s.name for e in (got, ref) for s in e.free_symbols if isinstance(s, sp.Symbol)}
+    all_domains = {n: domains.get(n, "real") for n in names}
+    outcome = equivalent(got, ref, all_domains, seed=seed_for(sp.sstr(ref)))
+    shown = sp.sstr(got)
+    if outcome.decision == EQUAL:
+        return CheckResult(CORRECT, 1.0, f"Equal ({outcome.how}).", interpreted=shown)
+    if outcome.decision == DIFFERENT:
+        return CheckResult(INCORRECT, 0.0, f"Not equal ({outcome.how}).", interpreted=shown)
+    return CheckResult(UNDECIDED, 0.0, f"Undecided: {outcome.how}.", interpreted=shown)

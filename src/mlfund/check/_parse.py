@@ -1,0 +1,506 @@
+"""Safe reading of formula strings, in Python syntax or LaTeX, into sympy expressions.
+
+Nothing here calls ``eval``, ``exec`` or ``sympify`` on the learner's text. Python-syntax
+formulas are parsed with :mod:`ast` and rebuilt node by node from a whitelist; LaTeX is read
+by a small recursive-descent parser. Names are resolved in this order: the exercise's own
+symbols and functions (so ``beta``, ``gamma``, ``E``, ``N`` or ``S`` are plain symbols when
+an exercise declares them), then the standard functions (``exp``, ``log``, ``sqrt``, …), then
+the constants ``pi`` and ``e``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+MAX_LENGTH = 2000
+MAX_NODES = 400
+MAX_DEPTH = 60
+MAX_INT_DIGITS = 30
+MAX_EXPONENT = 1000
+
+
+class ParseError(ValueError):
+    """The text is not a formula this exercise can read; the message says why."""
+
+
+# Names a learner may write in place of a symbol's canonical name.
+ALIASES = {
+    "σ": "sigma", "λ": "lam", "lambda_": "lam", "lmbda": "lam", "η": "eta", "μ": "mu",
+    "β": "beta", "γ": "gamma", "α": "alpha", "θ": "theta", "ρ": "rho", "δ": "delta",
+    "κ": "kappa", "ε": "epsilon", "π": "pi", "τ": "tau", "ν": "nu",
+}
+
+# LaTeX commands that name a letter; \lambda is "lam" because lambda is a Python keyword.
+GREEK = {
+    "alpha": "alpha", "beta": "beta", "gamma": "gamma", "delta": "delta", "epsilon": "epsilon",
+    "varepsilon": "epsilon", "zeta": "zeta", "eta": "eta", "theta": "theta", "kappa": "kappa",
+    "lambda": "lam", "mu": "mu", "nu": "nu", "xi": "xi", "rho": "rho", "sigma": "sigma",
+    "tau": "tau", "phi": "phi", "varphi": "phi", "chi": "chi", "psi": "psi", "omega": "omega",
+    "Delta": "Delta", "Sigma": "Sigma", "Phi": "Phi",
+}
+
+
+def _standard_functions() -> dict[str, Callable[..., Any]]:
+    return {
+        "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin,
+        "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh, "abs": sp.Abs, "Abs": sp.Abs,
+        "sign": sp.sign, "max": sp.Max, "Max": sp.Max, "min": sp.Min, "Min": sp.Min,
+        "floor": sp.floor, "ceiling": sp.ceiling, "ceil": sp.ceiling,
+        "Heaviside": sp.Heaviside,
+    }
+
+
+_CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E}
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """What names mean while reading one exercise's answers."""
+
+    symbols: Mapping[str, sp.Symbol]
+    functions: Mapping[str, Callable[..., Any]]
+    exact: bool = True
+
+    def describe(self) -> str:
+        names = sorted(self.symbols)
+        funcs = sorted(self.functions)
+        parts = []
+        if names:
+            parts.append("symbols " + ", ".join(names))
+        if funcs:
+            parts.append("functions " + ", ".join(f"{f}(...)" for f in funcs))
+        return " and ".join(parts) if parts else "numbers only"
+
+    def resolve(self, name: str) -> Any:
+        name = ALIASES.get(name, name)
+        if name in self.symbols:
+            return self.symbols[name]
+        if name in self.functions:
+            return self.functions[name]
+        standard = _standard_functions()
+        if name in standard:
+            return standard[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        raise ParseError(
+            f"unknown name {name!r}: this answer can use {self.describe()}, numbers, "
+            "+ - * / ^ and exp, log, sqrt, sin, cos, tanh, abs, sign, max, min."
+        )
+
+
+def _number(value: Any, ns: Namespace) -> sp.Expr:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParseError(f"{value!r} is not allowed in a formula; only numbers are.")
+    if isinstance(value, int):
+        if len(str(abs(value))) > MAX_INT_DIGITS:
+            raise ParseError(f"the number {str(value)[:20]}... is too large.")
+        return sp.Integer(value)
+    if ns.exact:
+        frac = sp.nsimplify(value, rational=True) if abs(value) < 1e6 else None
+        shown = f" (write it exactly, e.g. {frac})" if frac is not None else ""
+        raise ParseError(f"the decimal {value!r} is not allowed here: an exact form is asked{shown}.")
+    return sp.Float(value)
+
+
+def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    if exponent.is_number and exponent.is_finite is not False:
+        try:
+            big = abs(complex(exponent)) > MAX_EXPONENT
+        except (TypeError, ValueError):
+            big = True
+        if big:
+            raise ParseError(f"the exponent {exponent} is too large (at most {MAX_EXPONENT}).")
+        if base.is_number and abs(complex(exponent)) > 100 and base.is_Integer:
+            raise ParseError("powers of numbers with exponents above 100 are not allowed.")
+    return sp.Pow(base, exponent)
+
+
+def _call(func: Any, args: list[sp.Expr], name: str) -> sp.Expr:
+    if not callable(func) or isinstance(func, sp.Basic) and not isinstance(func, type):
+        raise ParseError(f"{name} is a symbol, not a function: write {name}*(...) to multiply.")
+    try:
+        return func(*args)
+    except ParseError:
+        raise
+    except Exception as exc:  # a wrong number of arguments, mostly
+        raise ParseError(f"{name}(...) cannot take {len(args)} argument(s): {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------
+# Python syntax
+
+
+def parse_python(text: str, ns: Namespace) -> sp.Expr:
+    """Read a formula written in Python syntax (``^`` is read as a power)."""
+    _check_length(text)
+    try:
+        # ^ is a power, as in maths; replaced before parsing so that it binds like **
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as exc:
+        hint = ""
+        if re.search(r"\d[A-Za-z(]", text):
+            hint = " Write multiplication with * (2*x, not 2x)."
+        raise ParseError(f"this is not a formula Python can read ({exc.msg}).{hint}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ParseError("this formula cannot be read.") from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES:
+        raise ParseError(f"the formula is too long ({count} parts; at most {MAX_NODES}).")
+    return _build(tree.body, ns, 0)
+
+
+_BINOPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: _power,
+}
+
+
+def _build(node: ast.AST, ns: Namespace, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise ParseError("the formula is nested too deeply.")
+    if isinstance(node, ast.Constant):
+        return _number(node.value, ns)
+    if isinstance(node, ast.Name):
+        return ns.resolve(node.id)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left = _build(node.left, ns, depth + 1)
+        right = _build(node.right, ns, depth + 1)
+        for side in (left, right):
+            if not isinstance(side, sp.Basic):
+                raise ParseError("a function name was used without its argument(s).")
+        return _BINOPS[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _build(node.operand, ns, depth + 1)
+        if not isinstance(operand, sp.Basic):
+            raise ParseError("a function name was used without its argument(s).")
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.keywords:
+            raise ParseError("keyword arguments are not allowed in a formula.")
+        args = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ParseError("*args are not allowed in a formula.")
+            built = _build(arg, ns, depth + 1)
+            if not isinstance(built, sp.Basic):
+                raise ParseError("a function name was used without its argument(s).")
+            args.append(built)
+        return _call(ns.resolve(node.func.id), args, node.func.id)
+    what = type(node).__name__
+    shown = {"Attribute": "attribute access (a.b)", "Subscript": "indexing (a[i])",
+             "Compare": "comparisons", "Lambda": "lambda", "BoolOp": "and/or",
+             "List": "lists", "Tuple": "tuples", "IfExp": "if/else"}.get(what, what)
+    raise ParseError(
+        f"{shown} is not allowed in a formula: use numbers, {ns.describe()}, + - * / ^ and "
+        "standard functions."
+    )
+
+
+def _check_length(text: str) -> None:
+    if not isinstance(text, str):
+        raise ParseError("a formula must be a string.")
+    if not text.strip():
+        raise ParseError("the formula is empty.")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the formula is too long ({len(text)} characters; at most {MAX_LENGTH}).")
+
+
+# ---------------------------------------------------------------------------------------
+# LaTeX
+
+_TOKEN = re.compile(
+    r"\s+|(?P<num>\d+(?:\.\d*)?|\.\d+)|(?P<cmd>\\[A-Za-z]+|\\[,;:! ]|\\\{|\\\}|\\\|)"
+    r"|(?P<letter>[A-Za-z])|(?P<sym>[-+*/^_(){}\[\]|!=,.'])"
+)
+
+_LATEX_FUNCTIONS = {
+    "exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos", "tan": "tan",
+    "tanh": "tanh", "max": "max", "min": "min", "sgn": "sign",
+}
+_IGNORED = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\quad", "\\qquad", "\\displaystyle",
+            "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
+            "\\Bigl", "\\Bigr", "\\limits"}
+_MULTIPLY = {"*", "\\cdot", "\\times"}
+_ACCENTS = {"hat": "hat", "bar": "bar", "tilde": "tilde", "overline": "bar"}
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise ParseError(f"the character {text[pos]!r} cannot be read in LaTeX here.")
+        pos = m.end()
+        kind = m.lastgroup
+        if kind is None:
+            continue
+        value = m.group(kind)
+        if kind == "cmd" and value in _IGNORED:
+            continue
+        tokens.append((kind, value))
+    return tokens
+
+
+class _LatexParser:
+    def __init__(self, tokens: list[tuple[str, str]], ns: Namespace) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.ns = ns
+        self.depth = 0
+
+    # helpers
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("the formula ends too early.")
+        self.pos += 1
+        return tok
+
+    def expect(self, value: str) -> None:
+        tok = self.take()
+        if tok[1] != value:
+            raise ParseError(f"expected {value!r} but found {tok[1]!r}.")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError("the formula is nested too deeply.")
+
+    # grammar
+    def parse(self) -> sp.Expr:
+        expr = self.expression()
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek()[1]!r} in the formula.")
+        return expr
+
+    def expression(self) -> sp.Expr:
+        self.enter()
+        value = self.term()
+        while (tok := self.peek()) is not None and tok[1] in "+-":
+            self.take()
+            right = self.term()
+            value = value + right if tok[1] == "+" else value - right
+        self.depth -= 1
+        return value
+
+    def _starts_primary(self, tok: tuple[str, str] | None) -> bool:
+        if tok is None:
+            return False
+        kind, value = tok
+        if kind in ("num", "letter"):
+            return True
+        if kind == "cmd":
+            return value not in _MULTIPLY and value not in ("\\right", "\\rvert", "\\}")
+        return value in ("(", "[", "{", "|") and not (value == "|" and self._closing_bar)
+
+    _closing_bar = False
+
+    def term(self) -> sp.Expr:
+        value = self.unary()
+        while True:
+            tok = self.peek()
+            if tok is not None and (tok[1] in _MULTIPLY or tok[1] in ("/", "\\div")):
+                self.take()
+                right = self.unary()
+                value = value / right if tok[1] in ("/", "\\div") else value * right
+            elif self._starts_primary(tok):
+                value = value * self.power()
+            else:
+                return value
+
+    def unary(self) -> sp.Expr:
+        tok = self.peek()
+        if tok is not None and tok[1] in "+-":
+            self.take()
+            operand = self.unary()
+            return -operand if tok[1] == "-" else operand
+        return self.power()
+
+    def power(self) -> sp.Expr:
+        base = self.primary()
+        tok = self.peek()
+        if tok is not None and tok[1] == "^":
+            self.take()
+            exponent = self.script()
+            return _power(base, exponent)
+        return base
+
+    def script(self) -> sp.Expr:
+        """The argument of ^: a group, one digit, one letter, or a signed one."""
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("^ needs an exponent.")
+        if tok[1] == "{":
+            return self.group()
+        if tok[1] == "-":
+            self.take()
+            return -self.script()
+        if tok[0] == "num":
+            self.take()
+            # x^23 in LaTeX is x^2 * 3; the exponent is one digit
+            digits = tok[1]
+            if len(digits) > 1 and digits.isdigit():
+                self.tokens.insert(self.pos, ("num", digits[1:]))
+                digits = digits[0]
+            return _number(int(digits) if digits.isdigit() else float(digits), self.ns)
+        return self.primary()
+
+    def group(self) -> sp.Expr:
+        self.expect("{")
+        self.enter()
+        value = self.expression()
+        self.expect("}")
+        self.depth -= 1
+        return value
+
+    def raw_group(self) -> str:
+        """The text of a {...} group of letters and digits, for names and subscripts."""
+        tok = self.take()
+        if tok[1] != "{":
+            return tok[1] if tok[0] in ("letter", "num") else GREEK.get(tok[1][1:], "")
+        parts = []
+        while (tok := self.take())[1] != "}":
+            if tok[0] in ("letter", "num"):
+                parts.append(tok[1])
+            elif tok[0] == "cmd" and tok[1][1:] in GREEK:
+                parts.append(GREEK[tok[1][1:]])
+            elif tok[1] in (",", "\\,"):
+                continue
+            else:
+                raise ParseError(f"{tok[1]!r} cannot be part of a name or subscript.")
+        return "".join(parts)
+
+    def name_with_subscript(self, name: str) -> str:
+        tok = self.peek()
+        if tok is not None and tok[1] == "_":
+            self.take()
+            sub = self.raw_group()
+            if not sub:
+                raise ParseError(f"the subscript of {name} cannot be read.")
+            name = f"{name}_{sub}"
+        return name
+
+    def argument(self, name: str) -> list[sp.Expr]:
+        """Arguments of a function: (a, b), {a}, or a single factor as in \\log x."""
+        tok = self.peek()
+        if tok is None:
+            raise ParseError(f"{name} needs an argument.")
+        if tok[1] == "(" or tok[1] == "[":
+            close = ")" if tok[1] == "(" else "]"
+            self.take()
+            args = [self.expression()]
+            while self.peek() is not None and self.peek()[1] == ",":
+                self.take()
+                args.append(self.expression())
+            self.expect(close)
+            return args
+        if tok[1] == "{":
+            return [self.group()]
+        return [self.power()]
+
+    def primary(self) -> sp.Expr:
+        self.enter()
+        try:
+            return self._primary()
+        finally:
+            self.depth -= 1
+
+    def _primary(self) -> sp.Expr:
+        kind, value = self.take()
+        if kind == "num":
+            return _number(int(value) if value.isdigit() else float(value), self.ns)
+        if value in ("(", "["):
+            inner = self.expression()
+            self.expect(")" if value == "(" else "]")
+            return inner
+        if value == "{":
+            self.pos -= 1
+            return self.group()
+        if value in ("|", "\\lvert", "\\|"):
+            saved, self._closing_bar = self._closing_bar, True
+            inner = self.expression()
+            self._closing_bar = saved
+            close = self.take()[1]
+            if close not in ("|", "\\rvert", "\\|"):
+                raise ParseError("an absolute value |...| is not closed.")
+            return sp.Abs(inner)
+        if kind == "letter":
+            return self.named(self.name_with_subscript(value))
+        if kind == "cmd":
+            command = value[1:]
+            if command in ("frac", "dfrac", "tfrac"):
+                top = self.group()
+                bottom = self.group()
+                return top / bottom
+            if command == "sqrt":
+                index = None
+                if self.peek() is not None and self.peek()[1] == "[":
+                    self.take()
+                    index = self.expression()
+                    self.expect("]")
+                radicand = self.group() if self.peek() and self.peek()[1] == "{" else self.power()
+                return sp.sqrt(radicand) if index is None else _power(radicand, 1 / index)
+            if command in _ACCENTS:
+                base = self.raw_group()
+                return self.named(self.name_with_subscript(f"{base}_{_ACCENTS[command]}"))
+            if command in ("mathrm", "operatorname", "text", "mathit", "textrm"):
+                name = self.raw_group()
+                if name == "e" and "e" not in self.ns.symbols:
+                    return sp.E
+                return self.named(self.name_with_subscript(name))
+            if command in _LATEX_FUNCTIONS:
+                fname = _LATEX_FUNCTIONS[command]
+                return _call(self.ns.resolve(fname), self.argument(value), fname)
+            if command in GREEK:
+                return self.named(self.name_with_subscript(GREEK[command]))
+            if command == "pi":
+                return sp.pi
+            raise ParseError(f"the LaTeX command {value} is not supported here.")
+        raise ParseError(f"unexpected {value!r} in the formula.")
+
+    def named(self, name: str) -> sp.Expr:
+        target = self.ns.resolve(name)
+        if isinstance(target, sp.Basic):
+            return target
+        # a function: its argument follows
+        return _call(target, self.argument(name), name)
+
+
+def parse_latex(text: str, ns: Namespace) -> sp.Expr:
+    """Read a LaTeX formula: ``\\sigma(z)\\left(1-\\sigma(z)\\right)``, ``\\frac{1}{n}``, …"""
+    _check_length(text)
+    body = text.strip().strip("$").strip()
+    if "=" in body:
+        # "f'(z) = ..." : keep the right-hand side, the answer itself
+        body = body.rsplit("=", 1)[1]
+    tokens = _tokenize(body)
+    if not tokens:
+        raise ParseError("the formula is empty.")
+    if len(tokens) > MAX_NODES:
+        raise ParseError(f"the formula is too long ({len(tokens)} tokens; at most {MAX_NODES}).")
+    return _LatexParser(tokens, ns).parse()
+
+
+def looks_like_latex(text: str) -> bool:
+    """A formula is read as LaTeX when it has a backslash command, braces or $...$."""
+    return bool(re.search(r"\\[A-Za-z]|[{}]|^\s*\$", text))
+
+
+def parse_formula(text: str, ns: Namespace) -> sp.Expr:
+    """Read ``text`` as LaTeX when it looks like LaTeX, otherwise as Python syntax."""
+    if looks_like_latex(text):
+        return parse_latex(text, ns)
+    return parse_python(text, ns)

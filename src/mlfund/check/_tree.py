@@ -1,0 +1,169 @@
+"""A sympy expression as plain JSON data, and back, through a whitelist (never pickle).
+
+The tree names each node's class; only the classes below are read back. Symbols are read
+back by name, with the assumptions of the exercise (not those of the learner's Symbol), and
+applications of undefined functions (``sigma(z)`` made with ``sympy.Function("sigma")``)
+are rebuilt from the exercise's own functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from mlfund.check._parse import MAX_DEPTH, ParseError, _power
+
+MAX_TREE_NODES = 2000
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "tanh": sp.tanh, "Abs": sp.Abs, "sign": sp.sign, "Max": sp.Max, "Min": sp.Min,
+    "floor": sp.floor, "ceiling": sp.ceiling, "Heaviside": sp.Heaviside,
+}
+_FUNCTION_CLASSES = frozenset(_FUNCTIONS.values())
+_CONSTANTS = {"Pi": sp.pi, "Exp1": sp.E, "Half": sp.Rational(1, 2), "One": sp.Integer(1),
+              "Zero": sp.Integer(0), "NegativeOne": sp.Integer(-1), "ImaginaryUnit": sp.I,
+              "Infinity": sp.oo, "NegativeInfinity": -sp.oo, "NaN": sp.nan,
+              "ComplexInfinity": sp.zoo}
+
+
+class TreeError(ValueError):
+    """An expression (or a tree) that cannot be captured or read back."""
+
+
+def to_tree(expr: Any) -> Any:
+    """Encode a sympy expression (or Matrix) as JSON-ready data."""
+    counter = [0]
+    return _encode(expr, counter, 0)
+
+
+def _encode(expr: Any, counter: list[int], depth: int) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_TREE_NODES:
+        raise TreeError(f"the expression is too large (more than {MAX_TREE_NODES} parts).")
+    if depth > MAX_DEPTH * 2:
+        raise TreeError("the expression is nested too deeply.")
+    if isinstance(expr, sp.MatrixBase):
+        rows, cols = expr.shape
+        return {"t": "Matrix", "shape": [rows, cols],
+                "args": [_encode(e, counter, depth + 1) for e in expr]}
+    if not isinstance(expr, sp.Basic):
+        raise TreeError(f"{type(expr).__name__} is not a sympy expression.")
+    # exact class checks: a subclass of Symbol or Add could carry behaviour of its own
+    cls = type(expr)
+    name = cls.__name__
+    if cls in (sp.Symbol, sp.Dummy):
+        return {"t": "Symbol", "name": str(expr.name)}
+    if isinstance(expr, sp.Integer) and cls.__module__.startswith("sympy."):
+        digits = str(int(expr))
+        if len(digits) > 40:
+            raise TreeError("an integer in the expression is too large.")
+        return {"t": "Integer", "v": digits}
+    if isinstance(expr, sp.Rational) and cls.__module__.startswith("sympy."):
+        return {"t": "Rational", "p": str(expr.p), "q": str(expr.q)}
+    if cls is sp.Float:
+        return {"t": "Float", "v": repr(float(expr))}
+    if name in _CONSTANTS and cls.__module__.startswith("sympy."):
+        return {"t": name}
+    if cls in (sp.Add, sp.Mul, sp.Pow):
+        return {"t": name, "args": [_encode(a, counter, depth + 1) for a in expr.args]}
+    if cls in _FUNCTION_CLASSES:
+        return {"t": name, "args": [_encode(a, counter, depth + 1) for a in expr.args]}
+    if isinstance(expr, sp.core.function.AppliedUndef):
+        return {"t": "Apply", "name": str(cls.__name__),
+                "args": [_encode(a, counter, depth + 1) for a in expr.args]}
+    raise TreeError(
+        f"{name} cannot be used in an answer; use +, -, *, /, powers and exp, log, sqrt, "
+        "sin, cos, tanh, Abs, sign, Max, Min."
+    )
+
+
+def from_tree(tree: Any, symbols: dict[str, sp.Symbol],
+              functions: dict[str, Callable[..., Any]], *, exact: bool = True) -> Any:
+    """Decode a tree made by :func:`to_tree` with this exercise's symbols and functions."""
+    counter = [0]
+    return _decode(tree, symbols, functions, exact, counter, 0)
+
+
+def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Callable[..., Any]],
+            exact: bool, counter: list[int], depth: int) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_TREE_NODES or depth > MAX_DEPTH * 2:
+        raise TreeError("the expression is too large.")
+    if not isinstance(tree, dict) or not isinstance(tree.get("t"), str):
+        raise TreeError("the captured expression is malformed.")
+    kind = tree["t"]
+    args = tree.get("args", [])
+    if not isinstance(args, list):
+        raise TreeError("the captured expression is malformed.")
+
+    def decoded() -> list[Any]:
+        return [_decode(a, symbols, functions, exact, counter, depth + 1) for a in args]
+
+    if kind == "Symbol":
+        name = tree.get("name")
+        if not isinstance(name, str):
+            raise TreeError("the captured expression is malformed.")
+        if name not in symbols:
+            allowed = ", ".join(sorted(symbols)) or "none"
+            raise TreeError(f"unknown symbol {name!r}; this exercise's symbols are {allowed}.")
+        return symbols[name]
+    if kind == "Integer":
+        value = tree.get("v")
+        if not isinstance(value, str) or len(value) > 41 or not value.lstrip("-").isdigit():
+            raise TreeError("the captured expression is malformed.")
+        return sp.Integer(int(value))
+    if kind == "Rational":
+        p, q = tree.get("p"), tree.get("q")
+        if not all(isinstance(x, str) and len(x) <= 41 and x.lstrip("-").isdigit() for x in (p, q)):
+            raise TreeError("the captured expression is malformed.")
+        if int(q) == 0:
+            raise TreeError("the captured expression divides by zero.")
+        return sp.Rational(int(p), int(q))
+    if kind == "Float":
+        if exact:
+            raise TreeError(
+                f"the decimal {tree.get('v')} is not allowed here: an exact form is asked "
+                "(use sympy.Rational(1, 4) or 1/sympy.Integer(4), not 0.25)."
+            )
+        try:
+            return sp.Float(float(tree.get("v")))
+        except (TypeError, ValueError):
+            raise TreeError("the captured expression is malformed.") from None
+    if kind in _CONSTANTS:
+        if kind in ("ImaginaryUnit", "NaN", "ComplexInfinity"):
+            raise TreeError(f"{kind} has no place in this answer.")
+        return _CONSTANTS[kind]
+    if kind == "Add":
+        return sp.Add(*decoded())
+    if kind == "Mul":
+        return sp.Mul(*decoded())
+    if kind == "Pow":
+        parts = decoded()
+        if len(parts) != 2:
+            raise TreeError("the captured expression is malformed.")
+        try:
+            return _power(*parts)
+        except ParseError as exc:
+            raise TreeError(str(exc)) from None
+    if kind in _FUNCTIONS:
+        try:
+            return _FUNCTIONS[kind](*decoded())
+        except TypeError:
+            raise TreeError(f"{kind} was given the wrong number of arguments.") from None
+    if kind == "Apply":
+        name = tree.get("name")
+        if name not in functions:
+            allowed = ", ".join(sorted(functions)) or "none"
+            raise TreeError(f"unknown function {name!r}; this exercise's functions are {allowed}.")
+        return functions[name](*decoded())
+    if kind == "Matrix":
+        shape = tree.get("shape")
+        if (not isinstance(shape, list) or len(shape) != 2
+                or not all(isinstance(s, int) and 0 < s <= 50 for s in shape)
+                or shape[0] * shape[1] != len(args)):
+            raise TreeError("the captured matrix is malformed.")
+        return sp.Matrix(shape[0], shape[1], decoded())
+    raise TreeError(f"{kind} cannot be used in an answer.")

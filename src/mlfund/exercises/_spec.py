@@ -1,0 +1,160 @@
+"""The declarative form of one autograded item, and of its catalogued mistakes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("expression", "number", "interval", "array", "function", "choice")
+DOMAINS = ("real", "positive", "nonnegative", "probability", "integer", "positive_integer")
+
+_ID = re.compile(r"^w(0[1-9]|1[0-2])-[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A common wrong answer, recognised so that the learner gets a specific note.
+
+    Attributes
+    ----------
+    note : str
+        Short, stable id of the mistake (``"sign-flip"``); kept with the grade so that the
+        instructor's item analysis can count it.
+    feedback : str
+        What the learner is told when the answer matches this mistake.
+    form : str or None
+        For ``expression`` items: the wrong answer in Python syntax, read with the item's
+        symbols and functions (``"y - sigma(z)"``).
+    value : callable or None
+        For ``number``, ``interval``, ``array`` and ``function`` items: a zero-argument
+        callable that returns the wrong value (computed, never copied); for ``function``
+        items, the wrong implementation itself. For ``choice`` items: the wrong option.
+    credit : float
+        Fraction of the item's points this mistake still earns (a derivation step half
+        right), in [0, 1).
+    """
+
+    note: str
+    feedback: str
+    form: str | None = None
+    value: Any = None
+    credit: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.note):
+            raise ValueError(f"mistake note ({self.note!r}) must be lower-case words joined by '-'.")
+        if not 0.0 <= self.credit < 1.0:
+            raise ValueError(f"mistake credit ({self.credit!r}) must be in [0, 1).")
+        if self.form is None and self.value is None:
+            raise ValueError(f"mistake {self.note!r} needs a form or a value.")
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """One autograded item: what is asked, the reference, how answers are compared.
+
+    Attributes
+    ----------
+    id : str
+        Stable id, the week first: ``"w01-sigmoid-derivative"``. The notebook's answer cell
+        has this ``grade_id``; its test cell has ``grade_id`` ``id + "-test"``.
+    kind : str
+        One of ``"expression"``, ``"number"``, ``"interval"``, ``"array"``, ``"function"``,
+        ``"choice"``.
+    prompt : str
+        One line saying what is asked; shown in reports.
+    reference : callable
+        Zero-argument callable returning the reference answer, computed from the reference
+        library: a sympy expression (``expression``), a float (``number``), a pair
+        (``interval``), an array (``array``), a callable (``function``) or the right option
+        (``choice``). Called lazily, so the catalogue imports nothing heavy.
+    points : float
+        Points of the item in the notebook.
+    symbols : mapping
+        For ``expression`` items: symbol name -> domain (``"real"``, ``"positive"``,
+        ``"nonnegative"``, ``"probability"``, ``"integer"``, ``"positive_integer"`` or a
+        ``(low, high)`` pair).
+    functions : mapping
+        For ``expression`` items: function name -> zero-argument callable returning a sympy
+        callable (``{"sigma": lambda: symbolic.sigmoid}``) that a learner may use by name.
+    exact : bool
+        For ``expression`` items: floats such as ``0.25`` are refused where an exact form
+        (``1/4``) is asked.
+    rtol, atol : float
+        Tolerances for numeric comparison.
+    probes : callable or None
+        For ``function`` items: zero-argument callable returning a list of argument tuples
+        on which the learner's function is compared with the reference.
+    gradient_of : callable or None
+        For ``function`` items that are gradients: the loss whose finite differences the
+        answer is also checked against.
+    choices : mapping
+        For ``choice`` items: option -> text shown to the learner.
+    explanations : mapping
+        For ``choice`` items: wrong option -> why it is wrong (the feedback).
+    mistakes : tuple of Mistake
+        The catalogue of common mistakes.
+    forbidden_imports : tuple of str
+        Modules the answer may not use (``("sklearn.metrics",)``).
+    hint : str
+        Shown with an incorrect answer that matches no catalogued mistake.
+    """
+
+    id: str
+    kind: str
+    prompt: str
+    reference: Callable[[], Any]
+    points: float = 1.0
+    symbols: Mapping[str, Any] = field(default_factory=dict)
+    functions: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    exact: bool = True
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    probes: Callable[[], list[tuple[Any, ...]]] | None = None
+    gradient_of: Callable[..., float] | None = None
+    choices: Mapping[str, str] = field(default_factory=dict)
+    explanations: Mapping[str, str] = field(default_factory=dict)
+    mistakes: tuple[Mistake, ...] = ()
+    forbidden_imports: tuple[str, ...] = ()
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(
+                f"exercise id ({self.id!r}) must look like 'w01-sigmoid-derivative': "
+                "the week w01..w12, then lower-case words joined by '-'."
+            )
+        if self.kind not in KINDS:
+            allowed = ", ".join(repr(k) for k in KINDS)
+            raise ValueError(f"kind ({self.kind!r}) of {self.id} must be one of {allowed}.")
+        if self.points <= 0:
+            raise ValueError(f"points ({self.points!r}) of {self.id} must be > 0.")
+        for name, domain in self.symbols.items():
+            if isinstance(domain, tuple):
+                if len(domain) != 2 or not domain[0] < domain[1]:
+                    raise ValueError(f"domain of {name!r} in {self.id} must be (low, high).")
+            elif domain not in DOMAINS:
+                raise ValueError(f"domain ({domain!r}) of {name!r} in {self.id} is unknown.")
+        if self.kind == "function" and self.probes is None:
+            raise ValueError(f"function exercise {self.id} needs probes.")
+        if self.kind == "choice":
+            if len(self.choices) < 2:
+                raise ValueError(f"choice exercise {self.id} needs at least two choices.")
+            missing = set(self.choices) - set(self.explanations) - {self.reference()}
+            if missing:
+                raise ValueError(f"choice exercise {self.id} has no explanation for {missing}.")
+        notes = [m.note for m in self.mistakes]
+        if len(set(notes)) != len(notes):
+            raise ValueError(f"exercise {self.id} repeats a mistake note.")
+
+    @property
+    def week(self) -> int:
+        """The week number, from the id: ``w05-...`` is week 5."""
+        return int(self.id[1:3])
+
+    @property
+    def assignment(self) -> str:
+        """The nbgrader assignment id of the week: ``"w05"``."""
+        return self.id[:3]
