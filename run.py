@@ -36,7 +36,7 @@ def _run(cmd: list[str | os.PathLike[str]], **kwargs) -> int:
 
 def ensure_environment() -> Path:
     """Create ``.venv`` and install mlfund with its test extra, if anything changed."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (run.py may be started by an older Python)
         sys.exit(f"mlfund needs Python >= 3.10; this is {sys.version.split()[0]}.")
     python = _venv_python()
     if not python.exists():

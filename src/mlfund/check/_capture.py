@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
+import time
 import warnings
 from typing import Any
 
@@ -81,6 +81,15 @@ def capture_expression(answer: Any) -> dict[str, Any]:
         return capture_text(answer)
     if type(answer) is int or type(answer) is float:
         return {"type": "number", "value": capture_number(answer)}
+    if type(answer) in (list, tuple):
+        if not 0 < len(answer) <= 50:
+            raise CaptureError("a list answer must have between 1 and 50 entries.")
+        items = []
+        for item in answer:
+            if type(item) in (list, tuple):
+                raise CaptureError("give a column as a flat list of expressions, not nested lists.")
+            items.append(capture_expression(item))
+        return {"type": "list", "items": items}
     import sys
 
     sympy = sys.modules.get("sympy")
@@ -103,7 +112,8 @@ def capture_text(answer: Any) -> dict[str, Any]:
     if type(answer) is not str:
         raise CaptureError(f"a string is expected; this is a {_type_name(answer)}.")
     if len(answer) > MAX_TEXT:
-        raise CaptureError(f"the answer is too long ({len(answer)} characters; at most {MAX_TEXT}).")
+        raise CaptureError(
+            f"the answer is too long ({len(answer)} characters; at most {MAX_TEXT}).")
     return {"type": "text", "text": str(answer)}
 
 
@@ -122,7 +132,8 @@ def capture_interval(answer: Any) -> dict[str, Any]:
         )
     low_f, high_f = capture_number(low), capture_number(high)
     if low_f > high_f:
-        raise CaptureError(f"the interval's low end ({low_f:g}) is above its high end ({high_f:g}).")
+        raise CaptureError(
+            f"the interval's low end ({low_f:g}) is above its high end ({high_f:g}).")
     return {"type": "interval", "low": low_f, "high": high_f}
 
 
@@ -175,18 +186,18 @@ def capture_choice(answer: Any) -> dict[str, Any]:
 def capture_function(answer: Any, probes: list[tuple[Any, ...]]) -> dict[str, Any]:
     """Call the learner's function on each probe input; keep outputs or the error met."""
     if not callable(answer) or isinstance(answer, type):
-        raise CaptureError(f"a function is expected (def f(...): ...); this is a {_type_name(answer)}.")
+        raise CaptureError(
+            f"a function is expected (def f(...): ...); this is a {_type_name(answer)}.")
     outputs = []
-    budget = SECONDS_PER_FUNCTION
+    deadline = time.monotonic() + SECONDS_PER_FUNCTION
     for args in probes:
-        outputs.append(_call_once(answer, args, min(SECONDS_PER_CALL, budget)))
-        budget -= SECONDS_PER_CALL
-        if outputs[-1].get("error", "").startswith("TimeoutError"):
-            budget -= SECONDS_PER_CALL
-        if budget <= 0:
-            outputs.extend({"ok": False, "error": "TimeoutError: not run, time budget used up"}
-                           for _ in probes[len(outputs):])
-            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            used_up = f"its {SECONDS_PER_FUNCTION:g} s on earlier inputs"
+            outputs.append({"ok": False,
+                            "error": f"TimeoutError: not run, the function used up {used_up}"})
+            continue
+        outputs.append(_call_once(answer, args, min(SECONDS_PER_CALL, remaining)))
     return {"type": "function", "outputs": outputs}
 
 

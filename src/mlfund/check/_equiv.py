@@ -62,7 +62,8 @@ def make_symbol(name: str, domain: Any = "real") -> sp.Symbol:
     }
     if domain not in assumptions:
         allowed = ", ".join(repr(d) for d in assumptions)
-        raise ValueError(f"domain ({domain!r}) of {name!r} must be one of {allowed} or (low, high).")
+        raise ValueError(
+            f"domain ({domain!r}) of {name!r} must be one of {allowed} or (low, high).")
     return sp.Symbol(name, **assumptions[domain])
 
 

@@ -104,7 +104,8 @@ def _number(value: Any, ns: Namespace) -> sp.Expr:
     if ns.exact:
         frac = sp.nsimplify(value, rational=True) if abs(value) < 1e6 else None
         shown = f" (write it exactly, e.g. {frac})" if frac is not None else ""
-        raise ParseError(f"the decimal {value!r} is not allowed here: an exact form is asked{shown}.")
+        raise ParseError(
+            f"the decimal {value!r} is not allowed here: an exact form is asked{shown}.")
     return sp.Float(value)
 
 

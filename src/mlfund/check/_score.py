@@ -50,7 +50,8 @@ def score(spec: Any, captured: Mapping[str, Any] | None) -> CheckResult:
     except RecursionError:
         return _result(spec, INVALID, 0.0, "The answer is nested too deeply to check.")
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
-        return _result(spec, INVALID, 0.0, f"The captured answer is malformed ({type(exc).__name__}).")
+        return _result(spec, INVALID, 0.0,
+                       f"The captured answer is malformed ({type(exc).__name__}).")
 
 
 # ---------------------------------------------------------------------------------------
@@ -108,6 +109,15 @@ def read_expression(spec: Any, captured: Mapping[str, Any]) -> tuple[Any, str | 
         if spec.exact:
             raise ValueError(f"the decimal {value!r} is not allowed here: an exact form is asked.")
         return sp.Float(value), None
+    if kind == "list":
+        items = captured["items"]
+        if not isinstance(items, list) or not 0 < len(items) <= 50:
+            raise ValueError("the list of expressions is malformed.")
+        parts = [read_expression(spec, item) for item in items]
+        if any(isinstance(e, sp.MatrixBase) for e, _ in parts):
+            raise ValueError("a list entry cannot itself be a matrix.")
+        shown_items = [s if s is not None else sp.sstr(e) for e, s in parts]
+        return sp.Matrix([e for e, _ in parts]), "[" + ", ".join(shown_items) + "]"
     raise ValueError(f"a formula is expected, not {kind} data.")
 
 
@@ -210,7 +220,8 @@ def _score_interval(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         side.append("low")
     if not _close(high, float(ref_high), spec):
         side.append("high")
-    return _incorrect(spec, f"The {' and '.join(side)} end(s) are not the expected value(s).", shown)
+    ends = " and ".join(side)
+    return _incorrect(spec, f"The {ends} end(s) are not the expected value(s).", shown)
 
 
 def _as_array(payload: Mapping[str, Any]) -> np.ndarray:
@@ -252,7 +263,8 @@ def _score_choice(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         value = lowered if lowered in spec.choices else value
     if value not in spec.choices:
         allowed = ", ".join(repr(o) for o in options)
-        return _result(spec, INVALID, 0.0, f"{value[:40]!r} is not an option; choose one of {allowed}.")
+        return _result(spec, INVALID, 0.0,
+                       f"{value[:40]!r} is not an option; choose one of {allowed}.")
     if value == spec.reference():
         return _result(spec, CORRECT, 1.0, "Correct.", interpreted=value)
     note = f"choice-{value}"

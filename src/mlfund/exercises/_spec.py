@@ -24,9 +24,10 @@ class Mistake:
         instructor's item analysis can count it.
     feedback : str
         What the learner is told when the answer matches this mistake.
-    form : str or None
+    form : str, callable or None
         For ``expression`` items: the wrong answer in Python syntax, read with the item's
-        symbols and functions (``"y - sigma(z)"``).
+        symbols and functions (``"y - sigma(z)"``), or a callable taking the item's symbols
+        as keyword arguments and returning a sympy expression or Matrix.
     value : callable or None
         For ``number``, ``interval``, ``array`` and ``function`` items: a zero-argument
         callable that returns the wrong value (computed, never copied); for ``function``
@@ -38,13 +39,14 @@ class Mistake:
 
     note: str
     feedback: str
-    form: str | None = None
+    form: str | Callable[..., Any] | None = None
     value: Any = None
     credit: float = 0.0
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.note):
-            raise ValueError(f"mistake note ({self.note!r}) must be lower-case words joined by '-'.")
+            raise ValueError(
+                f"mistake note ({self.note!r}) must be lower-case words joined by '-'.")
         if not 0.0 <= self.credit < 1.0:
             raise ValueError(f"mistake credit ({self.credit!r}) must be in [0, 1).")
         if self.form is None and self.value is None:
@@ -66,8 +68,10 @@ class Exercise:
     prompt : str
         One line saying what is asked; shown in reports.
     reference : callable
-        Zero-argument callable returning the reference answer, computed from the reference
-        library: a sympy expression (``expression``), a float (``number``), a pair
+        Callable returning the reference answer, computed from the reference library. For
+        ``expression`` items it takes the item's symbols as keyword arguments
+        (``lambda z: symbolic.sigmoid_derivative(z)``) and returns a sympy expression or
+        Matrix; for the others it takes no argument and returns a float (``number``), a pair
         (``interval``), an array (``array``), a callable (``function``) or the right option
         (``choice``). Called lazily, so the catalogue imports nothing heavy.
     points : float

@@ -1,0 +1,62 @@
+"""nbgrader configuration of the mlfund course.
+
+Stock nbgrader commands read this file through the ``nbgrader_config.py`` that
+``mlfund course init`` writes in the course folder; ``mlfund`` commands load it directly.
+
+Environment variables:
+- ``MLFUND_COURSE_DIR``: the course folder (release, submitted, autograded, feedback and
+  the gradebook); default ``course/`` beside this repository (git ignores it).
+- ``MLFUND_DB_URL``: the gradebook, any SQLAlchemy URL; default SQLite in the course folder.
+- ``MLFUND_EXCHANGE``: nbgrader's exchange folder; default ``exchange/`` in the course folder.
+"""
+
+import os
+from pathlib import Path
+
+from mlfund.course.preprocessors import TrustedScoring
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+PROJECT = Path(__file__).resolve().parent.parent
+COURSE = Path(os.environ.get("MLFUND_COURSE_DIR", PROJECT / "course")).resolve()
+
+c.CourseDirectory.course_id = "mlfund"
+c.CourseDirectory.root = str(COURSE)
+c.CourseDirectory.source_directory = str(PROJECT / "notebooks")
+c.CourseDirectory.db_url = os.environ.get("MLFUND_DB_URL", f"sqlite:///{COURSE / 'gradebook.db'}")
+# Release to students through an exchange folder (a shared JupyterHub); off by default.
+c.Exchange.root = os.environ.get("MLFUND_EXCHANGE", str(COURSE / "exchange"))
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# A student's answer cell keeps its placeholder (``answer = None``) so that an unanswered
+# notebook runs without errors and scores 0 with "no answer yet".
+c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# The trusted step: after Execute, test cells are scored from captured answers only.
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    TrustedScoring,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 50
+
+# Late submissions: the policy of the schedule (autograder/schedule.toml).
+c.AssignLatePenalties.plugin_class = "mlfund.course._schedule.ScheduleLatePenalty"

@@ -1,0 +1,94 @@
+"""Grading a learner's own notebook on their machine, with the autograder's pipeline."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+
+from mlfund.check import INVALID, CheckResult
+from mlfund.course._trusted import exercise_id_of, score_test_cell, trusted_outputs
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One line of a grade table."""
+
+    grade_id: str
+    points: float
+    earned: float
+    verdict: str
+    feedback: str
+    mistake: str | None
+
+
+def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 60,
+                        env: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel in capture mode; errors are kept, never raised."""
+    from nbclient import NotebookClient
+
+    kernel_env = dict(env if env is not None else os.environ)
+    kernel_env["NBGRADER_EXECUTION"] = "autograde"
+    client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd)}},
+                            interrupt_on_timeout=True)
+    client.execute(env=kernel_env)
+    return nb
+
+
+def score_notebook(nb: nbformat.NotebookNode) -> list[ItemRow]:
+    """Score each test cell from its captured answer; points come from the catalogue."""
+    from mlfund import exercises
+
+    rows = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+            continue
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        exercise_id = exercise_id_of(grade_id)
+        try:
+            points = float(exercises.get(exercise_id).points)
+        except KeyError:
+            result = CheckResult(INVALID, 0.0, "This check cell names no known exercise.",
+                                 exercise=exercise_id)
+            points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
+        else:
+            result = score_test_cell(cell, exercise_id)
+        cell.outputs = trusted_outputs(result, points)
+        rows.append(ItemRow(grade_id, points, min(points, round(result.score * points, 6)),
+                            result.verdict, result.feedback, result.mistake))
+    return rows
+
+
+def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60) -> list[ItemRow]:
+    """Execute ``path`` in a fresh kernel and score it as the autograder would."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook {str(path)!r} does not exist.")
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        raise ValueError(f"{path} is not a readable notebook: {exc}") from None
+    execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
+    return score_notebook(nb)
+
+
+def format_table(rows: list[ItemRow]) -> str:
+    """A plain-text table of items, points and feedback."""
+    if not rows:
+        return "No autograded items found in this notebook."
+    width = max(len(r.grade_id) for r in rows)
+    lines = [f"{'item':<{width}}  {'points':>9}  verdict     feedback"]
+    for r in rows:
+        feedback = r.feedback.replace("\n", " ")
+        if len(feedback) > 90:
+            feedback = feedback[:87] + "..."
+        lines.append(f"{r.grade_id:<{width}}  {r.earned:>4g}/{r.points:<4g}  {r.verdict:<10}  "
+                     f"{feedback}")
+    total = sum(r.earned for r in rows)
+    possible = sum(r.points for r in rows)
+    lines.append(f"{'total':<{width}}  {total:>4g}/{possible:<4g}")
+    return "\n".join(lines)

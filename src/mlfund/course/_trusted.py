@@ -1,0 +1,103 @@
+"""The trusted step of autograding: score captured answers in the grader's own process.
+
+Plain nbgrader scores a test cell from what the student's kernel printed, and counts any
+output it cannot read as full credit. Here, after ``Execute``, this preprocessor throws away
+everything a graded test cell printed and writes the cell's output itself: the feedback,
+then one number (the points earned) that nbgrader's ``SaveAutoGrades`` reads as partial
+credit. The number comes from :func:`mlfund.check.score_bundle` on the answer bundle the
+cell captured; no student code runs here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from mlfund.check import INVALID, MIME_TYPE, CheckResult, score_bundle
+
+#: MIME type of the trusted result written into the autograded notebook (for reports).
+RESULT_MIME_TYPE = "application/vnd.mlfund.result+json"
+
+
+def exercise_id_of(grade_id: str, suffix: str = "-test") -> str:
+    """The exercise a test cell checks: its ``grade_id`` without the ``-test`` suffix."""
+    return grade_id[: -len(suffix)] if suffix and grade_id.endswith(suffix) else grade_id
+
+
+def _bundles(cell: NotebookNode) -> list[Any]:
+    found = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if MIME_TYPE in data:
+                found.append(data[MIME_TYPE])
+    return found
+
+
+def _errors(cell: NotebookNode) -> list[str]:
+    return [f"{o.get('ename', 'Error')}: {str(o.get('evalue', ''))[:200]}"
+            for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def score_test_cell(cell: NotebookNode, exercise_id: str) -> CheckResult:
+    """The verdict for one executed test cell, from its captured bundle alone."""
+    bundles = _bundles(cell)
+    if len(bundles) == 1:
+        return score_bundle(bundles[0], exercise_id=exercise_id)
+    if len(bundles) > 1:
+        return CheckResult(INVALID, 0.0, "More than one answer was recorded in this test cell; "
+                           "only one is allowed.", exercise=exercise_id)
+    errors = _errors(cell)
+    reason = f" The cell stopped with {errors[0]}." if errors else ""
+    return CheckResult(INVALID, 0.0, "No answer was recorded for this exercise: run the answer "
+                       f"cell above, then the check cell.{reason}", exercise=exercise_id)
+
+
+def trusted_outputs(result: CheckResult, points: float) -> list[NotebookNode]:
+    """The outputs the grader writes: feedback for people, then the points for nbgrader."""
+    earned = min(points, round(result.score * points, 6))
+    shown = CheckResult(result.verdict, result.score, result.feedback, result.mistake,
+                        result.interpreted, result.exercise, points)
+    feedback = from_dict({
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            "text/plain": shown.summary(),
+            "text/html": shown._repr_html_(),
+            RESULT_MIME_TYPE: {**shown.to_dict(), "earned": earned},
+        },
+    })
+    number = from_dict({
+        "output_type": "execute_result",
+        "execution_count": None,
+        "metadata": {},
+        "data": {"text/plain": repr(float(earned))},
+    })
+    return [feedback, number]
+
+
+class TrustedScoring(NbGraderPreprocessor):
+    """Replace each graded test cell's outputs with the score of its captured answer."""
+
+    test_suffix = Unicode(
+        "-test",
+        help="A test cell's grade_id is the exercise id followed by this suffix.",
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        results = []
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+                continue
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
+            result = score_test_cell(cell, exercise_id_of(grade_id, self.test_suffix))
+            cell.outputs = trusted_outputs(result, points)
+            results.append((grade_id, result))
+        resources.setdefault("mlfund", {})["results"] = results
+        self.log.debug("Scored %d test cells from captured answers", len(results))
+        return nb, resources
