@@ -1,0 +1,284 @@
+"""Autograding a whole week in parallel: a process pool over submissions, resumable.
+
+Each worker process loads nbgrader and the heavy libraries once, then grades submissions
+one after the other with nbgrader's own Autograde converter, in which ``Execute`` is
+replaced by :class:`~mlfund.course._fastexec.ForkExecute` (one fresh, confined child
+process per submission) and followed by the trusted scoring step.
+
+A journal (``.mlfund/autograde-WEEK.jsonl`` in the course folder) records each finished
+submission, flushed to disk at once; a rerun skips the submissions it lists, unless the
+submitted notebook changed or ``force`` is given. After a crash or ``kill -9`` nothing
+finished is lost and nothing is graded twice.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mlfund.course._nbgrader import load_config
+
+log = logging.getLogger("mlfund.course")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One submission's result: ``graded`` with its score, or ``error`` with the reason."""
+
+    student: str
+    status: str
+    score: float | None = None
+    max_score: float | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    digest: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def submitted_students(course_dir: Path, assignment: str) -> list[str]:
+    root = course_dir / "submitted"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / assignment).is_dir())
+
+
+def submission_digest(course_dir: Path, assignment: str, student: str) -> str:
+    """A hash of the submitted files, so that a resubmission is graded again."""
+    folder = course_dir / "submitted" / student / assignment
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+    return digest.hexdigest()[:16]
+
+
+def journal_path(course_dir: Path, assignment: str) -> Path:
+    return course_dir / ".mlfund" / f"autograde-{assignment}.jsonl"
+
+
+def read_journal(path: Path) -> dict[str, Outcome]:
+    """The last outcome per student; a torn last line (a crash mid-write) is ignored."""
+    done: dict[str, Outcome] = {}
+    if not path.exists():
+        return done
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+            done[data["student"]] = Outcome(**data)
+        except (ValueError, TypeError, KeyError):
+            continue
+    return done
+
+
+def _append(path: Path, outcome: Outcome) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(outcome.to_json() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# ---------------------------------------------------------------------------------------
+# the worker side
+
+_WORKER: dict = {}
+
+
+def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy: str,
+                 stock: bool) -> None:
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    config = load_config(course_dir, db_url)
+    if not stock:
+        from mlfund.course import _minikernel
+        from mlfund.course._fastexec import ForkExecute
+
+        _minikernel.warm_up()
+        steps = list(config.Autograde.autograde_preprocessors)
+        steps = [ForkExecute if getattr(s, "__name__", "") == "Execute" else s for s in steps]
+        config.Autograde.autograde_preprocessors = steps
+        config.ForkExecute.timeout = timeout
+    config.Execute.timeout = timeout
+    if late_policy:
+        config.ScheduleLatePenalty.policy = late_policy
+    coursedir = CourseDirectory(config=config)
+    _WORKER["api"] = NbGraderAPI(coursedir=coursedir, config=config,
+                                 log=logging.getLogger("mlfund.nbgrader"))
+    _WORKER["course_dir"] = Path(course_dir)
+
+
+def _last_error(log_text: str) -> str:
+    lines = [ln.strip() for ln in (log_text or "").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if not ln.startswith("[")] or lines
+    for line in reversed(lines):
+        if "Error" in line or "error" in line:
+            return line[-300:]
+    return errors[-1][-300:] if errors else "unknown error"
+
+
+def _grade_one(assignment: str, student: str) -> Outcome:
+    started = time.monotonic()
+    api = _WORKER["api"]
+    course_dir: Path = _WORKER["course_dir"]
+    digest = submission_digest(course_dir, assignment, student)
+    problem = check_submission(course_dir, assignment, student)
+    try:
+        result = api.autograde(assignment, student, force=True, create=True)
+    except Exception as exc:  # nbgrader itself failed on this submission
+        result = {"success": False, "log": f"{type(exc).__name__}: {exc}"}
+    seconds = round(time.monotonic() - started, 3)
+    if not result.get("success"):
+        reason = problem or _last_error(result.get("log", "") or result.get("error", ""))
+        return Outcome(student, "error", seconds=seconds, error=reason, digest=digest)
+    score, max_score = _scores(api, assignment, student)
+    return Outcome(student, "error" if problem else "graded", score, max_score, seconds,
+                   error=problem, digest=digest)
+
+
+def check_submission(course_dir: Path, assignment: str, student: str) -> str | None:
+    """Say what is wrong with a submission's files before nbgrader sees them."""
+    import nbformat
+
+    from mlfund.course._nbgrader import notebooks_dir
+
+    expected = sorted(p.name for p in (notebooks_dir() / assignment).glob("*.ipynb"))
+    folder = course_dir / "submitted" / student / assignment
+    found = sorted(p.name for p in folder.glob("*.ipynb"))
+    missing = [name for name in expected if name not in found]
+    if missing:
+        also = f"; found {', '.join(found)}" if found else "; no notebook was submitted"
+        return f"missing notebook {', '.join(missing)}{also}"
+    for name in expected:
+        try:
+            nbformat.read(str(folder / name), as_version=4)
+        except Exception as exc:
+            return f"{name} is not a readable notebook ({type(exc).__name__})"
+    return None
+
+
+def _scores(api, assignment: str, student: str) -> tuple[float | None, float | None]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+            submission = gb.find_submission(assignment, student)
+            return float(submission.score), float(submission.max_score)
+    except MissingEntry:
+        return None, None
+
+
+# ---------------------------------------------------------------------------------------
+# the parent side
+
+
+class Progress:
+    """A one-line progress report with counts and an ETA, on stderr."""
+
+    def __init__(self, total: int, *, stream=None, enabled: bool = True) -> None:
+        self.total = total
+        self.done = 0
+        self.errors = 0
+        self.started = time.monotonic()
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and total > 0
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def update(self, outcome: Outcome) -> None:
+        self.done += 1
+        self.errors += outcome.status == "error"
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        rate = elapsed / self.done
+        eta = rate * (self.total - self.done)
+        line = (f"[{self.done}/{self.total}] {100 * self.done / self.total:5.1f}%  "
+                f"graded {self.done - self.errors}  errors {self.errors}  "
+                f"{rate:.2f} s/submission  ETA {int(eta // 60)}m{int(eta % 60):02d}s")
+        if self.tty:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write("\r" + line + end)
+        elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = None,
+                    force: bool = False, timeout: int = 60, late_policy: str = "",
+                    db_url: str | None = None, students: Iterable[str] | None = None,
+                    stock: bool = False, progress: bool = True,
+                    on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Autograde every submission of ``assignment``; return one outcome per submission.
+
+    Submissions already in the journal with the same files are skipped (``status``
+    ``"skipped"`` in the returned list) unless ``force``.
+    """
+    course_dir = Path(course_dir).resolve()
+    everyone = list(students) if students is not None else submitted_students(course_dir,
+                                                                              assignment)
+    journal = journal_path(course_dir, assignment)
+    done = {} if force else read_journal(journal)
+    todo, outcomes = [], []
+    for student in everyone:
+        previous = done.get(student)
+        if previous is not None and previous.digest == submission_digest(course_dir, assignment,
+                                                                         student):
+            outcomes.append(Outcome(student, "skipped", previous.score, previous.max_score,
+                                    previous.seconds, previous.error, previous.digest))
+        else:
+            todo.append(student)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    bar = Progress(len(todo), enabled=progress)
+    context = multiprocessing.get_context("fork")
+    initargs = (str(course_dir), db_url, timeout, late_policy, stock)
+    remaining = list(todo)
+    attempts = 0
+    while remaining and attempts < 3:
+        attempts += 1
+        with cf.ProcessPoolExecutor(max_workers=min(jobs, len(remaining)), mp_context=context,
+                                    initializer=_init_worker, initargs=initargs) as pool:
+            futures = {pool.submit(_grade_one, assignment, s): s for s in remaining}
+            broken = []
+            for future in cf.as_completed(futures):
+                student = futures[future]
+                try:
+                    outcome = future.result()
+                except cf.process.BrokenProcessPool:
+                    broken.append(student)
+                    continue
+                except Exception as exc:
+                    outcome = Outcome(student, "error", error=f"{type(exc).__name__}: {exc}",
+                                      digest=submission_digest(course_dir, assignment, student))
+                _append(journal, outcome)
+                outcomes.append(outcome)
+                bar.update(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+        remaining = broken
+    for student in remaining:
+        outcome = Outcome(student, "error", error="the grading worker crashed three times",
+                          digest=submission_digest(course_dir, assignment, student))
+        _append(journal, outcome)
+        outcomes.append(outcome)
+        bar.update(outcome)
+    order = {s: i for i, s in enumerate(everyone)}
+    return sorted(outcomes, key=lambda o: order.get(o.student, len(order)))

@@ -1,0 +1,179 @@
+"""``mlfund course ...``: the instructor's week."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _course_dir(args: argparse.Namespace) -> Path:
+    if args.course_dir is not None:
+        return Path(args.course_dir).resolve()
+    from mlfund.course._nbgrader import project_root
+
+    return Path(os.environ.get("MLFUND_COURSE_DIR", project_root() / "course")).resolve()
+
+
+def _fail(message: str) -> int:
+    print(f"mlfund course: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_week(week: str) -> str | None:
+    from mlfund.course._nbgrader import assignments
+
+    known = assignments()
+    if week not in known:
+        return f"week ({week!r}) has no notebook; the weeks are {', '.join(known) or 'none'}."
+    return None
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from mlfund.course._admin import init_course
+
+    course = _course_dir(args)
+    print(init_course(course))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from mlfund.course._admin import init_course, release
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    course = _course_dir(args)
+    init_course(course, quiet=True)
+    try:
+        print(release(args.week, course, exchange=args.exchange))
+    except RuntimeError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from mlfund.course._collect import CollectError, collect
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    try:
+        report = collect(args.week, args.source, course_dir=_course_dir(args))
+    except CollectError as exc:
+        return _fail(str(exc))
+    print(report.summary())
+    return 0
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    from mlfund.course._admin import init_course
+    from mlfund.course._batch import autograde_batch
+    from mlfund.course._schedule import ScheduleError, load_schedule
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    course = _course_dir(args)
+    init_course(course, quiet=True)
+    try:
+        policy = str(load_schedule().get(args.week).late_policy)
+    except ScheduleError:
+        policy = ""
+    outcomes = autograde_batch(args.week, course_dir=course, jobs=args.jobs, force=args.force,
+                               timeout=args.timeout, late_policy=policy, stock=args.stock,
+                               progress=not args.quiet)
+    graded = [o for o in outcomes if o.status == "graded"]
+    skipped = [o for o in outcomes if o.status == "skipped"]
+    errors = [o for o in outcomes if o.status == "error"]
+    print(f"{args.week}: {len(graded)} graded, {len(skipped)} already graded (skipped), "
+          f"{len(errors)} with errors.")
+    for o in errors:
+        score = f" (score {o.score:g}/{o.max_score:g})" if o.score is not None else ""
+        print(f"  error  {o.student}: {o.error}{score}")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from mlfund.course._nbgrader import api
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    result = api(_course_dir(args)).generate_feedback(args.week, force=True)
+    if not result.get("success"):
+        return _fail(f"feedback failed:\n{result.get('log', '')[-2000:]}")
+    folder = _course_dir(args) / "feedback"
+    count = len(list(folder.glob(f"*/{args.week}/*.html")))
+    print(f"Wrote {count} feedback file(s) under {folder}/STUDENT/{args.week}/.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mlfund.course._nbgrader import api
+    from mlfund.course._reports import export_grades
+
+    grader = api(_course_dir(args))
+    target = args.to or (_course_dir(args) / "grades.csv")
+    with open(target, "w", newline="", encoding="utf-8") as out:
+        rows = export_grades(grader.coursedir.db_url, grader.coursedir.course_id, out)
+    print(f"Wrote {rows} row(s) to {target}.")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mlfund.course._batch import journal_path, read_journal
+    from mlfund.course._reports import item_report
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    course = _course_dir(args)
+    journal = read_journal(journal_path(course, args.week))
+    target = args.to or (course / "reports" / f"{args.week}.html")
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    Path(target).write_text(item_report(course, args.week, journal), encoding="utf-8")
+    print(f"Wrote the item analysis of {args.week} to {target}.")
+    return 0
+
+
+def add_course_parser(sub: argparse._SubParsersAction) -> None:
+    course = sub.add_parser("course", help="the instructor's week: release, collect, autograde, "
+                                           "feedback, export, report")
+    course.add_argument("--course-dir", type=Path, default=None,
+                        help="the course folder (default: $MLFUND_COURSE_DIR or ./course)")
+    csub = course.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    p = csub.add_parser("init", help="create the course folder and its gradebook")
+    p.set_defaults(func=cmd_init)
+
+    p = csub.add_parser("release", help="generate the student version of a week")
+    p.add_argument("week", help="assignment id, e.g. w01")
+    p.add_argument("--exchange", action="store_true",
+                   help="also release it to nbgrader's exchange (a shared JupyterHub)")
+    p.set_defaults(func=cmd_release)
+
+    p = csub.add_parser("collect", help="import submissions from a folder or an LMS zip")
+    p.add_argument("week")
+    p.add_argument("--from", dest="source", type=Path, required=True,
+                   help="a folder laid out by student id, or a zip")
+    p.set_defaults(func=cmd_collect)
+
+    p = csub.add_parser("autograde", help="autograde every submission of a week, in parallel")
+    p.add_argument("week")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--stock", action="store_true",
+                   help="use nbgrader's own kernel start-up per submission (slower)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_autograde)
+
+    p = csub.add_parser("feedback", help="generate HTML feedback for a week")
+    p.add_argument("week")
+    p.set_defaults(func=cmd_feedback)
+
+    p = csub.add_parser("export", help="export grades as CSV (one row per student and week)")
+    p.add_argument("--to", type=Path, default=None, help="output file (default course/grades.csv)")
+    p.set_defaults(func=cmd_export)
+
+    p = csub.add_parser("report", help="HTML item analysis of a week")
+    p.add_argument("week")
+    p.add_argument("--to", type=Path, default=None, help="output file")
+    p.set_defaults(func=cmd_report)
