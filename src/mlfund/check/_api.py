@@ -73,7 +73,9 @@ def score_bundle(bundle: Any, *, exercise_id: str | None = None) -> CheckResult:
     try:
         spec = exercises.get(claimed)
     except (KeyError, TypeError):
-        return _invalid(str(claimed)[:60], "The recorded answer names no known exercise.")
+        reason = str(bundle.get("error", "")) if expected is None else ""
+        return _invalid(str(claimed)[:60], reason[:300] or
+                        "The recorded answer names no known exercise.")
     if "error" in bundle:
         return CheckResult(INVALID, 0.0, f"Cannot read this answer: {str(bundle['error'])[:500]}",
                            exercise=spec.id, points=float(spec.points))

@@ -6,7 +6,7 @@ Two stages, as WeBWorK, PrairieLearn and STACK do it:
    time limit;
 2. *numeric*: both sides evaluated with 30 significant digits at random points drawn from
    each symbol's domain (probabilities in (0, 1), variances > 0, …) plus fixed points.
-   Agreement to 1e-12 relative at every point counts as equal; a difference anywhere is a
+   Agreement to 1e-20 relative at every point counts as equal; a difference anywhere is a
    difference, which is also how a form equal "to within a tiny term" (``+ 1e-12``) is
    rejected.
 
@@ -35,7 +35,7 @@ UNDECIDED = "undecided"
 N_RANDOM_POINTS = 10
 MIN_VALID_POINTS = 4
 DIGITS = 30
-RTOL = 1e-12
+RTOL = 1e-20
 
 _FIXED_POINTS = {
     "real": (0.0, 1.0, -1.0, 0.5, 2.0),

@@ -153,7 +153,13 @@ def parse_python(text: str, ns: Namespace) -> sp.Expr:
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ParseError(f"the formula is too long ({count} parts; at most {MAX_NODES}).")
-    return _build(tree.body, ns, 0)
+    return _expression(_build(tree.body, ns, 0))
+
+
+def _expression(value: Any) -> sp.Expr:
+    if not isinstance(value, sp.Basic):
+        raise ParseError("a function name was used without its argument(s).")
+    return value
 
 
 _BINOPS = {
@@ -185,6 +191,7 @@ def _build(node: ast.AST, ns: Namespace, depth: int) -> Any:
             raise ParseError("a function name was used without its argument(s).")
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        func = ns.resolve(node.func.id)
         if node.keywords:
             raise ParseError("keyword arguments are not allowed in a formula.")
         args = []
@@ -195,7 +202,12 @@ def _build(node: ast.AST, ns: Namespace, depth: int) -> Any:
             if not isinstance(built, sp.Basic):
                 raise ParseError("a function name was used without its argument(s).")
             args.append(built)
-        return _call(ns.resolve(node.func.id), args, node.func.id)
+        return _call(func, args, node.func.id)
+    if isinstance(node, ast.Call):
+        what = {"Lambda": "a lambda", "Attribute": "a method (a.b(...))"}.get(
+            type(node.func).__name__, "this")
+        raise ParseError(f"calling {what} is not allowed in a formula: only the functions "
+                         "exp, log, sqrt, … and the exercise's own can be called.")
     what = type(node).__name__
     shown = {"Attribute": "attribute access (a.b)", "Subscript": "indexing (a[i])",
              "Compare": "comparisons", "Lambda": "lambda", "BoolOp": "and/or",
@@ -492,7 +504,7 @@ def parse_latex(text: str, ns: Namespace) -> sp.Expr:
         raise ParseError("the formula is empty.")
     if len(tokens) > MAX_NODES:
         raise ParseError(f"the formula is too long ({len(tokens)} tokens; at most {MAX_NODES}).")
-    return _LatexParser(tokens, ns).parse()
+    return _expression(_LatexParser(tokens, ns).parse())
 
 
 def looks_like_latex(text: str) -> bool:

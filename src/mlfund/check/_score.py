@@ -140,6 +140,8 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         if equivalent(answer, wrong, spec.symbols, seed=seed_for(spec.id),
                       seconds=1.0).decision == EQUAL:
             return _mistake_result(spec, mistake, shown)
+    if outcome.decision == DIFFERENT and outcome.how.startswith("the answer is"):
+        return _incorrect(spec, f"Wrong shape: {outcome.how}.", shown)
     if outcome.decision == DIFFERENT:
         where = ""
         if outcome.point:
