@@ -29,6 +29,8 @@ __all__ = [
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()  # 2.0, not np.float64(2.0)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

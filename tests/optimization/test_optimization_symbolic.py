@@ -346,6 +346,10 @@ def test_bad_input_is_refused_with_a_clear_message():
         S.bce("__import__('os')", y)
     with pytest.raises(TypeError, match="y must be a sympy symbol or expression"):
         S.bce_dz(z, object())
+    with pytest.raises(ValueError, match=r"y \(2\) must be a label in \[0, 1\]"):
+        S.bce(p, 2)
+    with pytest.raises(ValueError, match=r"y \(-1\) must be a label"):
+        S.logistic_loss(w, x, -1)
     with pytest.raises(ValueError, match="w and x must have the same length"):
         S.logistic_loss([w, w], [x], 1)
     with pytest.raises(ValueError, match="w must have one entry per column of X"):
@@ -362,7 +366,7 @@ def test_bad_input_is_refused_with_a_clear_message():
         S.gradient(w**2, [w**2])
     with pytest.raises(TypeError, match="X must hold sympy expressions, not strings"):
         S.mse_loss([w], [["a"]], [1])
-    with pytest.raises(TypeError, match=r"y\[0\] must be a sympy symbol or expression, not a string"):
+    with pytest.raises(TypeError, match=r"y\[0\] must be a sympy symbol or expression, not a"):
         S.mse_loss([w], [[1]], ["a"])
     with pytest.raises(ValueError, match="gradients must hold at least one gradient"):
         S.adam_m_hat([], 0.9)

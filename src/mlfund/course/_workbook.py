@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,8 @@ def lab_command(dest: Path, *, port: int | None = None, no_browser: bool = False
         cmd.append("--no-browser")
     if token is not None:
         cmd.append(f"--IdentityProvider.token={token}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines often run as root
     return cmd
 
 
