@@ -13,16 +13,21 @@ Environment variables:
 import os
 from pathlib import Path
 
-from mlfund.course.preprocessors import TrustedScoring
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     Execute,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
+
+from mlfund.course.preprocessors import RestoreCellMetadata, TrustedScoring
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -41,6 +46,16 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # notebook runs without errors and scores 0 with "no answer yet".
 c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Before anything else, the submission's nbgrader metadata is put back as the source has it.
+c.Autograde.sanitize_preprocessors = [
+    RestoreCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 
 # The trusted step: after Execute, test cells are scored from captured answers only.
 c.Autograde.autograde_preprocessors = [

@@ -19,6 +19,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -128,12 +129,15 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
 
 
 def _last_error(log_text: str) -> str:
+    """The most telling line of nbgrader's log: the exception, else the first error line."""
     lines = [ln.strip() for ln in (log_text or "").splitlines() if ln.strip()]
-    errors = [ln for ln in lines if not ln.startswith("[")] or lines
     for line in reversed(lines):
-        if "Error" in line or "error" in line:
-            return line[-300:]
-    return errors[-1][-300:] if errors else "unknown error"
+        if re.match(r"^[A-Za-z_.]*(Error|Exception)\b.*:", line):
+            return line[:300]
+    for line in lines:
+        if line.startswith("[ERROR]") and "Please see" not in line:
+            return line[len("[ERROR]"):].strip()[:300]
+    return lines[-1][:300] if lines else "unknown error"
 
 
 def _grade_one(assignment: str, student: str) -> Outcome:

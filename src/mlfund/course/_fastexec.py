@@ -14,7 +14,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
 from mlfund.course import _minikernel
-from mlfund.course._sandbox import Confinement, is_root
+from mlfund.course._sandbox import Confinement, is_root, kill_processes_of
 
 _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -24,6 +24,8 @@ def kernel_environment(cwd: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
     env.update({
         "HOME": cwd,
+        "TMPDIR": cwd,
+        "MPLCONFIGDIR": os.path.join(cwd, ".matplotlib"),
         "MPLBACKEND": "Agg",
         "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -66,11 +68,16 @@ class ForkExecute(NbGraderPreprocessor):
         source_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         cells = [(i, cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         confinement = self.confinement_for(nb) if self.confine else None
-        with scratch_directory(source_dir, confinement) as cwd:
-            result = _minikernel.run_cells(
-                cells, cwd=cwd, env=kernel_environment(cwd), cell_timeout=self.timeout,
-                total_timeout=self.total_timeout,
-                prepare=confinement.apply if confinement is not None else None)
+        owner = confinement.prepare() if confinement is not None and is_root() else None
+        with scratch_directory(source_dir, owner) as cwd:
+            try:
+                result = _minikernel.run_cells(
+                    cells, cwd=cwd, env=kernel_environment(cwd), cell_timeout=self.timeout,
+                    total_timeout=self.total_timeout,
+                    prepare=confinement.apply if confinement is not None else None)
+            finally:
+                if owner is not None:
+                    kill_processes_of(owner[0])  # whatever the learner's code left running
         count = 0
         reported = False
         for i, cell in enumerate(nb.cells):
@@ -109,20 +116,17 @@ def forbidden_imports_of(nb: NotebookNode) -> set[str]:
 
 
 @contextlib.contextmanager
-def scratch_directory(source_dir: str, confinement: Confinement | None) -> Iterator[str]:
+def scratch_directory(source_dir: str, owner: tuple[int, int] | None) -> Iterator[str]:
     """A fresh folder with the assignment's files (not notebooks), owned by the kernel's user."""
     scratch = tempfile.mkdtemp(prefix="mlfund-kernel-")
     try:
         for entry in os.scandir(source_dir):
             if entry.is_file() and not entry.name.endswith(".ipynb"):
                 shutil.copy2(entry.path, os.path.join(scratch, entry.name))
-        if confinement is not None and is_root():
-            import pwd
-
-            user = pwd.getpwnam(confinement.user)
+        if owner is not None:
             for root, dirs, files in os.walk(scratch):
                 for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                    os.chown(name, user.pw_uid, user.pw_gid)
+                    os.chown(name, *owner)
         os.chmod(scratch, 0o700)
         yield scratch
     finally:

@@ -197,6 +197,7 @@ def _child(fd: int, cells: list[tuple[int, str]], cwd: str, env: dict[str, str],
         warnings.filterwarnings("ignore", message=".*non-interactive.*")
         shell = _shell
         sys.path.insert(0, cwd)
+        kernel = os.getpid()
         for index, source in cells:
             _CAPTURE.reset()
             try:
@@ -207,6 +208,8 @@ def _child(fd: int, cells: list[tuple[int, str]], cwd: str, env: dict[str, str],
             except BaseException as exc:  # SystemExit and friends end the cell, not the run
                 _CAPTURE.add({"output_type": "error", "ename": type(exc).__name__,
                               "evalue": str(exc)[:2000], "traceback": []})
+            if os.getpid() != kernel:
+                os._exit(0)  # a process the learner's code forked never runs later cells
             sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
             message = json.dumps({"cell": index, "outputs": _CAPTURE.outputs,
                                   "dropped": _CAPTURE.dropped}, default=str)

@@ -128,6 +128,24 @@ def expose(path: str) -> None:
     os.rmdir(staging)
 
 
+def private_temporary_folders(scratch: str) -> None:
+    """Cover /tmp, /var/tmp and /dev/shm with empty read-only-for-others tmpfs mounts.
+
+    Shared temporary folders are the one place an unprivileged user could write outside
+    its scratch folder. The scratch folder (inside /tmp) is bound back at its own path.
+    """
+    keep = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            if os.path.isdir(folder):
+                _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+        os.makedirs(scratch, mode=0o700, exist_ok=True)
+        _mount(f"/proc/self/fd/{keep}", scratch, None, MS_BIND, None)
+    finally:
+        os.close(keep)
+    os.chdir(scratch)
+
+
 def _python_paths() -> list[str]:
     import sysconfig
 
@@ -136,12 +154,31 @@ def _python_paths() -> list[str]:
     return sorted(p for p in paths if p and os.path.exists(p))
 
 
-def forbid_imports(modules: Iterable[str]) -> None:
-    """Refuse ``import`` of these modules (and their submodules) from the learner's cells.
+def _is_learner_code(filename: str, scratch: str) -> bool:
+    """Code the learner wrote: a notebook cell, exec'd text, or a file in the scratch folder."""
+    return (filename.startswith("<ipython-input-") or filename.startswith("<string>")
+            or "ipykernel_" in filename or (bool(scratch) and filename.startswith(scratch)))
 
-    The learner's cells are the frames whose file is an IPython cell. Library code that
-    imports what it needs for itself is unaffected. The modules are dropped from
-    ``sys.modules`` first, so that an import really happens and is seen.
+
+def _importer(frame) -> str:
+    """The file of the code that asked for the import (skipping the import machinery)."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not (name.startswith("<frozen importlib") or "importlib" in name.split("/")[-2:]
+                or name == __file__):
+            return name
+        frame = frame.f_back
+    return ""
+
+
+def forbid_imports(modules: Iterable[str], *, scratch: str = "") -> None:
+    """Refuse imports of these modules (and their submodules) asked for by the learner's code.
+
+    The import is refused when the code that asked for it is the learner's: a cell, text
+    run through ``exec``/``eval``, or a file the learner wrote into the scratch folder; by
+    ``import``, ``__import__`` or ``importlib`` alike. Library code that imports what it
+    needs for itself is unaffected. The modules are dropped from ``sys.modules`` first, so
+    that a later import really happens and is seen. The audit hook cannot be removed.
     """
     banned = tuple(sorted(set(modules)))
     if not banned:
@@ -153,26 +190,50 @@ def forbid_imports(modules: Iterable[str]) -> None:
     def is_banned(name: str) -> bool:
         return any(name == b or name.startswith(b + ".") for b in banned)
 
-    def from_cell() -> bool:
-        frame = sys._getframe(2)
-        while frame is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith("<ipython-input-") or "/ipykernel_" in filename or (
-                    filename.startswith("/tmp/ipykernel") or "ipython-input" in filename):
-                return True
-            frame = frame.f_back
-        return False
-
     def hook(event: str, args: tuple) -> None:
         if event == "import":
             name = args[0] if args else ""
-            if isinstance(name, str) and is_banned(name) and from_cell():
-                raise ImportError(f"import of {name} is not allowed in this assignment "
-                                  f"(forbidden: {', '.join(banned)}).")
+            if isinstance(name, str) and is_banned(name):
+                if _is_learner_code(_importer(sys._getframe(1)), scratch):
+                    raise ImportError(f"import of {name} is not allowed in this assignment "
+                                      f"(forbidden: {', '.join(banned)}).")
         elif event == "sys.addaudithook":
             raise RuntimeError("adding audit hooks is not allowed while grading.")
 
     sys.addaudithook(hook)
+
+
+def static_violations(source: str, forbidden: Iterable[str]) -> list[str]:
+    """Forbidden modules that a cell's source imports, by any route a scan can see."""
+    import ast
+    import re
+
+    banned = tuple(forbidden)
+    if not banned:
+        return []
+
+    def hit(name: str) -> bool:
+        return any(name == b or name.startswith(b + ".") for b in banned)
+
+    found: list[str] = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [a.name for a in node.names if hit(a.name)]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found += [node.module] if hit(node.module) else []
+                found += [f"{node.module}.{a.name}" for a in node.names
+                          if hit(f"{node.module}.{a.name}") and not hit(node.module)]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                # names in strings: __import__("sklearn.metrics"), exec("import ...")
+                for word in re.findall(r"[A-Za-z_][\w.]*", node.value):
+                    if hit(word):
+                        found.append(word)
+    return sorted(set(found))
 
 
 class Confinement(Configurable):
@@ -188,7 +249,10 @@ class Confinement(Configurable):
         64 * 1024**2, help="Largest file it may write (RLIMIT_FSIZE).").tag(config=True)
     open_files = Integer(256, help="Open files (RLIMIT_NOFILE).").tag(config=True)
     user = Unicode(
-        "nobody", help="Unprivileged user of the kernel when the grader is root.").tag(config=True)
+        "", help="Unprivileged user of the kernel when the grader is root; empty means a uid "
+                 "of its own for each grading worker (61000 + the worker's pid % 1000), so "
+                 "that kernels of parallel workers cannot see or signal one another."
+    ).tag(config=True)
     hide = List(Unicode(), help="Paths hidden from the kernel (root only).")
     forbidden_imports = List(Unicode(), help="Modules the learner's cells may not import.")
     require_isolation = Bool(
@@ -196,8 +260,16 @@ class Confinement(Configurable):
 
     def describe(self) -> str:
         if is_root():
-            return (f"full: limits, hidden paths, runs as {self.user!r}")
+            who = repr(self.user) if self.user else "a uid of its own"
+            return f"full: resource limits, hidden course files, runs as {who}"
         return "partial: resource limits and the import policy only (the grader is not root)"
+
+    _ids = (65534, 65534)
+
+    def prepare(self) -> tuple[int, int]:
+        """In the grader, before the fork: fix the kernel's ids (they name its files)."""
+        self._ids = self.ids()
+        return self._ids
 
     def apply(self) -> None:
         """Confine the current process (the forked child). Raises ConfinementError."""
@@ -209,10 +281,13 @@ class Confinement(Configurable):
                     _mount_tmpfs_over(os.path.realpath(path))
             for path in _python_paths():
                 expose(path)
+            scratch = os.getcwd()
+            if scratch.startswith(("/tmp/", "/var/tmp/")):
+                private_temporary_folders(scratch)
             self._drop_privileges()
         elif self.require_isolation:
             raise ConfinementError("isolation needs the grader to run as root.")
-        forbid_imports(self.forbidden_imports)
+        forbid_imports(self.forbidden_imports, scratch=os.getcwd())
 
     def _limits(self) -> None:
         def cap(kind: int, value: int) -> None:
@@ -231,17 +306,43 @@ class Confinement(Configurable):
             # the limit counts all of the user's processes: leave room above those running
             cap(resource.RLIMIT_NPROC, _user_processes() + self.max_processes)
 
-    def _drop_privileges(self) -> None:
+    def ids(self) -> tuple[int, int]:
+        """The (uid, gid) the kernel runs as."""
+        if not self.user:
+            uid = 61000 + os.getpid() % 1000
+            return uid, uid
         try:
             entry = pwd.getpwnam(self.user)
         except KeyError:
             raise ConfinementError(
                 f"user ({self.user!r}) does not exist on this machine.") from None
+        return entry.pw_uid, entry.pw_gid
+
+    def _drop_privileges(self) -> None:
+        uid, gid = self._ids
         os.setgroups([])
-        os.setgid(entry.pw_gid)
-        os.setuid(entry.pw_uid)
+        os.setgid(gid)
+        os.setuid(uid)
         if os.getuid() == 0 or os.geteuid() == 0:
             raise ConfinementError("could not drop root privileges.")
+
+
+def kill_processes_of(uid: int) -> int:
+    """Kill every process of ``uid`` (what a kernel left behind); return how many."""
+    import signal
+
+    killed = 0
+    if uid == 0 or not Path("/proc").is_dir():
+        return 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed += 1
+            except (OSError, ProcessLookupError):
+                continue
+    return killed
 
 
 def _user_processes() -> int:

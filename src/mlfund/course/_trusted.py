@@ -17,7 +17,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from mlfund.check import INVALID, MIME_TYPE, CheckResult, score_bundle
+from mlfund.check import INCORRECT, INVALID, MIME_TYPE, CheckResult, score_bundle
 
 #: MIME type of the trusted result written into the autograded notebook (for reports).
 RESULT_MIME_TYPE = "application/vnd.mlfund.result+json"
@@ -80,6 +80,30 @@ def trusted_outputs(result: CheckResult, points: float) -> list[NotebookNode]:
     return [feedback, number]
 
 
+def import_violations(nb: NotebookNode) -> dict[str, CheckResult]:
+    """Exercises whose answer cell imports what the exercise forbids: 0, with the reason."""
+    from mlfund import exercises
+    from mlfund.course._sandbox import static_violations
+
+    found = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("solution"):
+            continue
+        try:
+            spec = exercises.get(meta.get("grade_id", ""))
+        except KeyError:
+            continue
+        used = static_violations(cell.source, spec.forbidden_imports)
+        if used:
+            found[spec.id] = CheckResult(
+                INCORRECT, 0.0,
+                f"This exercise is to be done without {', '.join(spec.forbidden_imports)}; "
+                f"your answer uses {', '.join(used)}.",
+                mistake="forbidden-import", exercise=spec.id, points=float(spec.points))
+    return found
+
+
 class TrustedScoring(NbGraderPreprocessor):
     """Replace each graded test cell's outputs with the score of its captured answer."""
 
@@ -90,12 +114,17 @@ class TrustedScoring(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         results = []
+        violations = import_violations(nb)
         for cell in nb.cells:
             if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
                 continue
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
-            result = score_test_cell(cell, exercise_id_of(grade_id, self.test_suffix))
+            exercise_id = exercise_id_of(grade_id, self.test_suffix)
+            if exercise_id in violations:
+                result = violations[exercise_id]
+            else:
+                result = score_test_cell(cell, exercise_id)
             cell.outputs = trusted_outputs(result, points)
             results.append((grade_id, result))
         resources.setdefault("mlfund", {})["results"] = results

@@ -1,5 +1,7 @@
 """nbgrader preprocessors of the mlfund course (importable from nbgrader_config.py)."""
 
+from mlfund.course._fastexec import ForkExecute
+from mlfund.course._restore import RestoreCellMetadata
 from mlfund.course._trusted import RESULT_MIME_TYPE, TrustedScoring
 
-__all__ = ["RESULT_MIME_TYPE", "TrustedScoring"]
+__all__ = ["RESULT_MIME_TYPE", "ForkExecute", "RestoreCellMetadata", "TrustedScoring"]

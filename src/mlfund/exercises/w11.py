@@ -1,0 +1,378 @@
+"""Week 11 — from metrics to dollars: revenue of a lift, value of precision, churn ROI."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlfund.exercises._spec import Exercise, Mistake
+
+# The notebook forbids these in the learner's cells: the value functions are the answers.
+_FORBIDDEN = ("sklearn", "mlfund.evaluation")
+
+
+def _ev():
+    import mlfund.evaluation as ev
+
+    return ev
+
+
+def _esym():
+    from mlfund.evaluation import symbolic
+
+    return symbolic
+
+
+def _isym():
+    from mlfund.inference import symbolic
+
+    return symbolic
+
+
+# --- the numbers of the questions -----------------------------------------------------------
+
+# Checkout test: monthly traffic, conversion of control and treatment, average order value.
+MONTHLY_TRAFFIC = 2_000_000
+CONTROL_RATE, TREATMENT_RATE = 0.030, 0.0315
+ORDER_VALUE = 80.0
+# The A/B test behind the rates: visitors per arm and conversions.
+N_PER_ARM, CONTROL_CONVERSIONS, TREATMENT_CONVERSIONS = 50_000, 1_500, 1_575
+
+# Fraud review: flags reviewed a day, precision now and after a 2 % relative lift, costs.
+FLAGS_PER_DAY, PRECISION_NOW, RELATIVE_LIFT = 5_000, 0.60, 0.02
+COST_FP, COST_FN = 8.0, 150.0
+
+# Churn campaign.
+CHURN_CONTACTED, CHURN_PRECISION = 5_000, 0.22
+OFFER_COST, SAVE_RATE, CUSTOMER_VALUE = 25.0, 0.35, 500.0
+
+
+def _annual_traffic(months: int = 12) -> float:
+    return months * MONTHLY_TRAFFIC
+
+
+def _delta_conversion() -> float:
+    return TREATMENT_RATE - CONTROL_RATE
+
+
+def _revenue(*, months: int = 12, delta: float | None = None,
+             order_value: float = ORDER_VALUE) -> float:
+    delta = _delta_conversion() if delta is None else delta
+    return _ev().conversion_lift_revenue(_annual_traffic(months), delta, order_value).estimate
+
+
+def _delta_ci(*, level: float = 0.95):
+    from mlfund.inference import diff_proportions_ci
+
+    return diff_proportions_ci(TREATMENT_CONVERSIONS, N_PER_ARM, CONTROL_CONVERSIONS, N_PER_ARM,
+                               confidence_level=level, method="wald")
+
+
+def _revenue_ci(*, months: int = 12, level: float = 0.95):
+    impact = _ev().conversion_lift_revenue(_annual_traffic(months), _delta_conversion(),
+                                           ORDER_VALUE, delta_conversion_ci=_delta_ci(level=level))
+    return impact.confidence_interval
+
+
+def _precision_after(lift: float = RELATIVE_LIFT) -> float:
+    return PRECISION_NOW * (1 + lift)
+
+
+def _precision_value(*, after: float | None = None, value_fp: float = -COST_FP,
+                     value_fn: float = -COST_FN) -> float:
+    after = _precision_after() if after is None else after
+    return _ev().precision_lift_value(PRECISION_NOW, after, n_flagged=FLAGS_PER_DAY,
+                                      value_fp=value_fp, value_fn=value_fn)
+
+
+def _churn(**changes):
+    args = {"n_contacted": CHURN_CONTACTED, "precision": CHURN_PRECISION,
+            "offer_cost": OFFER_COST, "save_rate": SAVE_RATE,
+            "customer_value": CUSTOMER_VALUE} | changes
+    n = args.pop("n_contacted")
+    p = args.pop("precision")
+    return _ev().churn_campaign_roi(n, p, **args)
+
+
+def churn_breakeven_precision(offer_cost, save_rate, customer_value):
+    """Precision at which contacting breaks even: E[value per contact] = 0.
+
+    A contacted would-be churner is a true positive worth sV - c (kept with probability s,
+    the offer paid); a contacted loyal customer a false positive worth -c. With the
+    library's expected value per decision, p (sV - c) - (1 - p) c = 0 gives p = c/(sV).
+    """
+    import sympy as sp
+
+    p = sp.Symbol("p", positive=True)
+    c, s, v = offer_cost, save_rate, customer_value
+    value = _esym().expected_value_per_decision(p, 1 - p, 0, 0, value_tp=s * v - c,
+                                                value_fp=-c)
+    (root,) = sp.solve(sp.Eq(value, 0), p)
+    return root
+
+
+# --- expected value per decision: reference and catalogued wrong implementations ------------
+
+
+def _ev_reference(y_true, y_score, threshold, value_tp, value_fp, value_fn, value_tn):
+    return _ev().expected_value_per_decision(y_true, y_score, threshold=threshold,
+                                             value_tp=value_tp, value_fp=value_fp,
+                                             value_fn=value_fn, value_tn=value_tn)
+
+
+def _outcomes(y_true, y_score, threshold, *, strict=False):
+    y = np.asarray(y_true).astype(bool)
+    score = np.asarray(y_score, dtype=float)
+    act = score > threshold if strict else score >= threshold
+    return (np.sum(act & y), np.sum(act & ~y), np.sum(~act & y), np.sum(~act & ~y))
+
+
+def _ev_strict(y_true, y_score, threshold, v_tp, v_fp, v_fn, v_tn):
+    tp, fp, fn, tn = _outcomes(y_true, y_score, threshold, strict=True)
+    return (tp * v_tp + fp * v_fp + fn * v_fn + tn * v_tn) / len(y_true)
+
+
+def _ev_over_flagged(y_true, y_score, threshold, v_tp, v_fp, v_fn, v_tn):
+    tp, fp, fn, tn = _outcomes(y_true, y_score, threshold)
+    return (tp * v_tp + fp * v_fp + fn * v_fn + tn * v_tn) / (tp + fp)
+
+
+def _ev_acted_only(y_true, y_score, threshold, v_tp, v_fp, v_fn, v_tn):
+    tp, fp, _, _ = _outcomes(y_true, y_score, threshold)
+    return (tp * v_tp + fp * v_fp) / len(y_true)
+
+
+def _ev_probes():
+    rng = np.random.default_rng(1101)
+    probes = []
+    for n, threshold, values in [(12, 0.5, (100.0, -5.0, 0.0, 0.0)),
+                                 (30, 0.3, (50.0, -10.0, -20.0, 1.0)),
+                                 (20, 0.7, (0.0, -1.0, -10.0, 0.0)),
+                                 (25, 0.4, (20.0, -3.0, -40.0, 2.0))]:
+        y = rng.integers(0, 2, size=n)
+        # scores on a grid of tenths, so that some equal the threshold
+        score = np.clip(np.round(0.35 * y + rng.uniform(0, 0.7, size=n), 1), 0, 1)
+        score[0] = threshold
+        probes.append((y, score, threshold, *values))
+    return probes
+
+
+EXERCISES = (
+    Exercise(
+        id="w11-revenue-impact",
+        kind="expression",
+        prompt="Revenue impact of a relative conversion lift r on baseline conversion c0, for "
+               "N visitors and order value v.",
+        reference=lambda N, c0, r, v: _esym().revenue_impact(N, c0 * r, v),
+        symbols={"N": "positive", "c0": "probability", "r": "positive", "v": "positive"},
+        mistakes=(
+            Mistake("relative-as-absolute", "r is a relative lift: the absolute change in the "
+                    "conversion rate is c0·r, not r.", form="N*r*v"),
+            Mistake("treatment-revenue", "That is the treatment's whole revenue; the impact is "
+                    "the change from the control's N·c0·v.", form="N*c0*(1 + r)*v"),
+            Mistake("no-order-value", "That counts the extra orders; each is worth the order "
+                    "value v.", form="N*c0*r"),
+        ),
+        hint="Δ$ = traffic × (absolute change in conversion) × order value.",
+    ),
+    Exercise(
+        id="w11-revenue-annual",
+        kind="number",
+        prompt="Annual revenue impact of rolling out the checkout change (dollars).",
+        reference=lambda: _revenue(),
+        mistakes=(
+            Mistake("monthly", "That is one month's impact; the question asks for a year: "
+                    "12 months of traffic.", value=lambda: _revenue(months=1)),
+            Mistake("relative-as-absolute", "5 % is the relative lift; the absolute change in "
+                    "conversion is 3.15 % − 3.0 % = 0.15 points.",
+                    value=lambda: _revenue(delta=TREATMENT_RATE / CONTROL_RATE - 1)),
+            Mistake("no-order-value", "That is the number of extra orders; multiply by the "
+                    "order value.", value=lambda: _revenue(order_value=1.0)),
+            Mistake("treatment-revenue", "That is the treatment's total revenue, not the change.",
+                    value=lambda: _revenue(delta=TREATMENT_RATE)),
+        ),
+    ),
+    Exercise(
+        id="w11-revenue-se",
+        kind="expression",
+        prompt="Standard error of the estimated Δ$ = N·v·(p̂_t − p̂_c), n visitors per arm.",
+        reference=lambda N, v, p_c, p_t, n: _esym().revenue_impact(
+            N, _isym().unpooled_standard_error(p_t, n, p_c, n), v),
+        symbols={"N": "positive", "v": "positive", "p_c": "probability",
+                 "p_t": "probability", "n": "positive"},
+        mistakes=(
+            Mistake("not-scaled", "That is the standard error of Δconversion. Δ$ is N·v times "
+                    "it, so its standard error is N·v times as large.",
+                    form="sqrt(p_c*(1 - p_c)/n + p_t*(1 - p_t)/n)"),
+            Mistake("pooled", "The pooled proportion belongs to the test under H₀: p_t = p_c. An "
+                    "error bar for the difference uses each arm's own rate (unpooled).",
+                    form="N*v*sqrt((p_c + p_t)/2*(1 - (p_c + p_t)/2)*2/n)"),
+            Mistake("sum-of-ses", "Standard errors do not add: the variances of the two "
+                    "independent arms add, then take the square root.",
+                    form="N*v*(sqrt(p_c*(1 - p_c)/n) + sqrt(p_t*(1 - p_t)/n))"),
+            Mistake("one-arm", "Both estimates are noisy: the variance of p̂_t − p̂_c is the sum "
+                    "of both arms' variances.", form="N*v*sqrt(p_t*(1 - p_t)/n)"),
+            Mistake("n-total", "n is already the number of visitors per arm; do not split it "
+                    "in two.", form="N*v*sqrt(2*(p_c*(1 - p_c) + p_t*(1 - p_t))/n)"),
+        ),
+        hint="Var(p̂) = p(1 − p)/n in each arm; Var(a·X) = a²·Var(X).",
+    ),
+    Exercise(
+        id="w11-revenue-ci",
+        kind="interval",
+        prompt="95 % interval of the annual revenue impact, carrying the Wald (unpooled) CI of "
+               "Δconversion through.",
+        reference=lambda: _revenue_ci(),
+        rtol=5e-4,
+        mistakes=(
+            Mistake("not-scaled", "That is the interval of Δconversion; multiply both ends by "
+                    "annual traffic × order value.", value=lambda: _delta_ci()),
+            Mistake("monthly", "That interval is for one month; the question asks for a year.",
+                    value=lambda: _revenue_ci(months=1)),
+            Mistake("ninety-percent", "1.645 gives a 90 % interval; a 95 % two-sided interval "
+                    "uses z = 1.96.", value=lambda: _revenue_ci(level=0.90)),
+        ),
+        hint="CI of Δconversion: d ± 1.96·√(p_t(1 − p_t)/n + p_c(1 − p_c)/n); Δ$ is linear in "
+             "it.",
+    ),
+    Exercise(
+        id="w11-precision-fn-change",
+        kind="expression",
+        prompt="Step 1: change in the number of false negatives when precision rises by Delta "
+               "with n flagged and the number of frauds fixed.",
+        reference=lambda n, Delta: -n * Delta,
+        symbols={"n": "positive", "Delta": "positive"},
+        mistakes=(
+            Mistake("unchanged", "The frauds are a fixed number: every new true positive among "
+                    "the flags is a fraud that is no longer missed.", form="0"),
+            Mistake("sign-flip", "More true positives means fewer misses: the change is "
+                    "negative.", form="n*Delta"),
+            Mistake("per-flag", "That is per flagged case; with n flags the counts change n "
+                    "times as much.", form="-Delta"),
+        ),
+        hint="TP = precision · n; TP + FN = number of frauds, which does not change.",
+    ),
+    Exercise(
+        id="w11-precision-lift-value",
+        kind="expression",
+        prompt="Step 2: daily saving from the precision lift Delta, costs C_FP (false alarm) "
+               "and C_FN (missed fraud).",
+        reference=lambda n, Delta, C_FP, C_FN: _esym().precision_lift_value(
+            n, Delta, value_fp=-C_FP, value_fn=-C_FN),
+        symbols={"n": "positive", "Delta": "positive", "C_FP": "positive", "C_FN": "positive"},
+        mistakes=(
+            Mistake("fp-only", "You counted the false alarms avoided but not the frauds caught: "
+                    "each false positive turned true positive is also one false negative fewer "
+                    "(step 1).", form="n*Delta*C_FP"),
+            Mistake("fn-only", "The frauds now caught are only half of it: n·Δ fewer false "
+                    "alarms also save their review cost.", form="n*Delta*C_FN"),
+            Mistake("fp-as-cost", "The false positives go down, so their cost is saved too: "
+                    "both costs add.", form="n*Delta*(C_FN - C_FP)"),
+            Mistake("per-flag", "That is the saving per flagged case; there are n a day.",
+                    form="Delta*(C_FP + C_FN)"),
+        ),
+    ),
+    Exercise(
+        id="w11-precision-lift-dollars",
+        kind="number",
+        prompt="Daily value of a 2 % (relative) precision lift from 0.60, 5,000 flags a day, "
+               "C_FP = $8, C_FN = $150.",
+        reference=lambda: _precision_value(),
+        mistakes=(
+            Mistake("absolute-lift", "A 2 % lift on a precision of 0.60 is relative: "
+                    "0.60 × 1.02 = 0.612, not 0.62.",
+                    value=lambda: _precision_value(after=PRECISION_NOW + RELATIVE_LIFT)),
+            Mistake("fp-only", "Each false alarm avoided is also a fraud caught: add the cost "
+                    "of a miss.", value=lambda: _precision_value(value_fn=0.0)),
+            Mistake("fn-only", "The avoided reviews save money too: add the cost of a false "
+                    "alarm.", value=lambda: _precision_value(value_fp=0.0)),
+            Mistake("fp-as-cost", "Fewer false alarms is a saving, not a cost: C_FP + C_FN per "
+                    "converted flag.", value=lambda: _precision_value(value_fp=COST_FP)),
+        ),
+    ),
+    Exercise(
+        id="w11-expected-value",
+        kind="function",
+        prompt="Implement the mean payoff per example of acting on y_score >= threshold, with "
+               "values of TP, FP, FN and TN.",
+        reference=lambda: _ev_reference,
+        probes=_ev_probes,
+        mistakes=(
+            Mistake("strict-threshold", "Act when the score is at least the threshold: a score "
+                    "equal to it is flagged (score >= threshold).", value=_ev_strict, credit=0.5),
+            Mistake("over-flagged", "That is the mean payoff per flagged case; the expected "
+                    "value per decision averages over all n examples, the unflagged ones "
+                    "included.", value=_ev_over_flagged),
+            Mistake("acted-only", "The unflagged examples have payoffs too: a missed positive "
+                    "(FN) and a correct rejection (TN) count.", value=_ev_acted_only),
+        ),
+        forbidden_imports=_FORBIDDEN,
+    ),
+    Exercise(
+        id="w11-churn-roi",
+        kind="number",
+        prompt="ROI of the retention campaign: 5,000 contacted, precision 0.22, $25 offer, "
+               "save rate 0.35, customer value $500.",
+        reference=lambda: _churn().roi,
+        mistakes=(
+            Mistake("gross-return", "That is retained value over cost, the gross return; ROI "
+                    "subtracts the cost first: (value − cost)/cost.",
+                    value=lambda: _churn().retained_value / _churn().campaign_cost),
+            Mistake("net-value", "That is the net value in dollars; ROI divides it by the cost.",
+                    value=lambda: _churn().net_value),
+            Mistake("percent", "Give the ROI as a fraction (0.25 for 25 %).",
+                    value=lambda: 100 * _churn().roi),
+            Mistake("no-save-rate", "Not every churner who gets the offer stays: only a share "
+                    "0.35 is saved.", value=lambda: _churn(save_rate=1.0).roi),
+            Mistake("no-precision", "Only the 22 % of contacted customers who would churn can "
+                    "be saved; the others would have stayed anyway.",
+                    value=lambda: _churn(precision=1.0).roi),
+            Mistake("over-retained", "ROI is relative to the money spent: divide the net value "
+                    "by the campaign cost, not by the retained value.",
+                    value=lambda: _churn().net_value / _churn().retained_value),
+        ),
+    ),
+    Exercise(
+        id="w11-churn-breakeven",
+        kind="expression",
+        prompt="Break-even precision of the campaign, in terms of offer cost c, save rate s and "
+               "customer value V.",
+        reference=lambda c, s, V: churn_breakeven_precision(c, s, V),
+        symbols={"c": "positive", "s": "probability", "V": "positive"},
+        mistakes=(
+            Mistake("no-save-rate", "A contacted churner is kept only with probability s: the "
+                    "expected gain of contacting one is s·V.", form="c/V"),
+            Mistake("regret-without-offer", "This treats a missed churner as costing s·V, but "
+                    "a contacted churner also receives the offer: the regret is s·V − c, and "
+                    "the costs C_FP = c, C_FN = s·V − c give the threshold.",
+                    form="c/(c + s*V)"),
+            Mistake("inverted", "Upside down: the break-even precision grows with the offer "
+                    "cost.", form="s*V/c"),
+        ),
+        hint="Per contacted customer: with probability p a churner (kept with probability s, "
+             "worth V), always paying c. Set the expected value to zero.",
+    ),
+    Exercise(
+        id="w11-latency-choice",
+        kind="choice",
+        prompt="Logistic regression (AUC 0.781, 0.3 ms) or a deep net (AUC 0.789, 35 ms p99) "
+               "under a 10 ms p99 budget?",
+        reference=lambda: "c",
+        choices={
+            "a": "Ship the deep net: ROC-AUC is what matters, and hardware can be added later.",
+            "b": "Ship the deep net with a 10 ms timeout that falls back to a constant score "
+                 "when it is late.",
+            "c": "Ship the logistic regression; put a dollar value on the 0.008 AUC gap "
+                 "(online test or replay), and pursue a faster version of the net (distillation, "
+                 "quantisation, fewer features) only if it pays.",
+            "d": "Average the scores of the two models to get the best of both.",
+        },
+        explanations={
+            "a": "The budget is a hard constraint: at 35 ms p99 the bids arrive too late and are "
+                 "lost, and \"add hardware\" is a cost that the 0.008 of AUC has to pay for.",
+            "b": "With a 35 ms p99 a large share of requests would time out, so in production "
+                 "you would mostly serve the constant: worse than the logistic regression.",
+            "d": "The average needs both scores, so every request still waits for the deep net: "
+                 "the latency is that of the slower model.",
+        },
+    ),
+)
