@@ -226,6 +226,25 @@ class Progress:
         self.stream.flush()
 
 
+def ensure_generated(course_dir: Path, assignment: str, db_url: str | None = None) -> None:
+    """nbgrader grades only assignments it has generated: do it once if it never was."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from mlfund.course._nbgrader import api
+
+    grader = api(course_dir, db_url)
+    with Gradebook(grader.coursedir.db_url, grader.coursedir.course_id) as gb:
+        try:
+            if gb.find_assignment(assignment).notebooks:
+                return
+        except MissingEntry:
+            pass
+    result = grader.generate_assignment(assignment, force=True, create=True)
+    if not result.get("success"):
+        raise RuntimeError(f"nbgrader could not generate {assignment}: "
+                           f"{_last_error(result.get('log', ''))}")
+
+
 def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = None,
                     force: bool = False, timeout: int = 60, late_policy: str = "",
                     db_url: str | None = None, students: Iterable[str] | None = None,
@@ -250,6 +269,8 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
                                     previous.seconds, previous.error, previous.digest))
         else:
             todo.append(student)
+    if todo:
+        ensure_generated(course_dir, assignment, db_url)
     jobs = max(1, jobs or os.cpu_count() or 1)
     bar = Progress(len(todo), enabled=progress)
     context = multiprocessing.get_context("fork")

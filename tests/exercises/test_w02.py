@@ -1,0 +1,291 @@
+"""Week 2: each reference against an independent derivation or computation.
+
+Does every reference agree with sympy's own calculus (diff, solve, summation, limit), with a
+brute-force simulation of the method it describes, or with statsmodels? Are the facts the
+items rely on (the regime of exercise 1.4, the eigenvalues of exercise 2.1) what the
+notebook says they are?
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import mlfund.optimization as opt
+from mlfund import exercises
+from mlfund.check._score import namespace
+from mlfund.exercises import w02
+from mlfund.optimization import symbolic as S
+
+SPECS = {spec.id: spec for spec in exercises.week(2)}
+
+
+def reference(exercise_id: str):
+    spec = SPECS[exercise_id]
+    if spec.kind == "expression":
+        return spec.reference(**namespace(spec).symbols)
+    return spec.reference()
+
+
+def symbols(exercise_id: str) -> dict[str, sp.Symbol]:
+    return dict(namespace(SPECS[exercise_id]).symbols)
+
+
+def is_zero(expr) -> bool:
+    return sp.simplify(expr) == 0
+
+
+# --- 1. one dimension --------------------------------------------------------------------
+
+
+def test_is_the_multiplier_x_minus_eta_times_the_derivative_over_x():
+    s = symbols("w02-gd-multiplier")
+    a, eta = s["a"], s["eta"]
+    x = sp.Symbol("x", real=True)
+    step = x - eta * sp.diff(a * x**2 / 2, x)
+    assert is_zero(step / x - reference("w02-gd-multiplier"))
+
+
+def test_is_the_stability_bound_where_the_multiplier_reaches_minus_one():
+    s = symbols("w02-max-stable-lr-1d")
+    a, eta = s["a"], sp.Symbol("eta", positive=True)
+    (root,) = sp.solve(sp.Eq(1 - eta * a, -1), eta)
+    assert is_zero(root - reference("w02-max-stable-lr-1d"))
+
+
+def test_is_the_best_step_where_the_multiplier_vanishes():
+    s = symbols("w02-best-lr-1d")
+    a, eta = s["a"], sp.Symbol("eta", positive=True)
+    (root,) = sp.solve(sp.Eq(1 - eta * a, 0), eta)
+    assert is_zero(root - reference("w02-best-lr-1d"))
+
+
+@pytest.mark.parametrize("a", [0.5, 4.0, 10.0])
+def test_does_gd_converge_just_below_the_bound_and_diverge_just_above(a):
+    bound = float(reference("w02-max-stable-lr-1d").subs(symbols("w02-max-stable-lr-1d")["a"], a))
+    assert bound == pytest.approx(opt.max_stable_learning_rate(a))
+    below = opt.gradient_descent(lambda x: a * x, [1.0], learning_rate=0.99 * bound, n_steps=400)
+    above = opt.gradient_descent(lambda x: a * x, [1.0], learning_rate=1.01 * bound, n_steps=400)
+    assert abs(below.x[0]) < 1e-1
+    assert abs(above.x[0]) > 10
+
+
+def test_does_the_regime_of_exercise_1_4_show_in_a_simulation():
+    a, eta = w02.REGIME_CURVATURE, w02.REGIME_LEARNING_RATE
+    path = opt.gradient_descent(lambda x: a * x, [1.0], learning_rate=eta, n_steps=12).path[:, 0]
+    signs = np.sign(path)
+    assert np.all(signs[1:] == -signs[:-1])           # flips sign every step
+    assert np.all(np.abs(path[1:]) < np.abs(path[:-1]))  # and shrinks
+    assert reference("w02-step-regime") == "b"
+
+
+@pytest.mark.parametrize(("a", "eta", "option"), [
+    (10, 0.05, "a"), (10, 0.15, "b"), (10, 0.2, "c"), (10, 0.25, "d"), (4, 0.1, "a")])
+def test_does_the_regime_rule_cover_every_option(a, eta, option):
+    assert w02._regime(a, eta) == option
+
+
+# --- 2. many dimensions ------------------------------------------------------------------
+
+
+def test_are_the_eigenvalues_of_exercise_2_1_one_and_six():
+    from scipy.linalg import eigh
+
+    values = eigh(np.array(w02.HESSIAN), eigvals_only=True)
+    assert values == pytest.approx([1.0, 6.0])
+    assert reference("w02-max-stable-lr-matrix") == pytest.approx(2 / 6)
+
+
+def test_does_gd_on_the_matrix_converge_below_its_bound_and_diverge_above():
+    A = np.array(w02.HESSIAN)
+    bound = reference("w02-max-stable-lr-matrix")
+    ok = opt.quadratic_gd_trajectory(A, [1.0, 1.0], learning_rate=0.98 * bound, n_steps=600)
+    assert np.linalg.norm(ok.x) < 1e-2
+    bad = opt.quadratic_gd_trajectory(A, [1.0, 1.0], learning_rate=1.02 * bound, n_steps=600)
+    assert np.linalg.norm(bad.x) > 10
+
+
+def test_does_the_optimal_step_balance_the_two_extreme_directions():
+    s = symbols("w02-optimal-lr")
+    lo, hi, eta = s["lam_min"], s["lam_max"], sp.Symbol("eta")
+    (root,) = sp.solve(sp.Eq(1 - eta * lo, -(1 - eta * hi)), eta)
+    assert is_zero(root - reference("w02-optimal-lr"))
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(1.0, 10.0), (0.3, 2.0), (2.0, 2.0)])
+def test_does_a_grid_search_find_the_optimal_step(lo, hi):
+    grid = np.linspace(1e-4, 2.2 / hi, 200_001)
+    worst = np.maximum(np.abs(1 - grid * lo), np.abs(1 - grid * hi))
+    s = symbols("w02-optimal-lr")
+    value = float(reference("w02-optimal-lr").subs({s["lam_min"]: lo, s["lam_max"]: hi}))
+    assert grid[np.argmin(worst)] == pytest.approx(value, rel=1e-4)
+
+
+def test_is_the_rate_one_minus_the_optimal_step_times_lambda_min():
+    kappa = symbols("w02-rate-kappa")["kappa"]
+    lo, hi = sp.symbols("lam_min lam_max", positive=True)
+    flat = 1 - S.optimal_learning_rate(lo, hi) * lo
+    assert is_zero(flat.subs(hi, kappa * lo) - reference("w02-rate-kappa"))
+
+
+@pytest.mark.parametrize("kappa", [1.0, 10.0, 250.0])
+def test_is_the_rate_the_contraction_at_the_optimal_step(kappa):
+    A = np.diag([1.0, kappa])
+    rate = opt.contraction_factor(A, learning_rate=opt.optimal_learning_rate(A))
+    symbol = symbols("w02-rate-kappa")["kappa"]
+    assert float(reference("w02-rate-kappa").subs(symbol, kappa)) == pytest.approx(rate)
+
+
+# --- 3. iterations -------------------------------------------------------------------------
+
+
+def test_does_the_iteration_formula_solve_rho_to_the_k_times_e0_equals_epsilon():
+    s = symbols("w02-iterations-formula")
+    k = sp.Symbol("k", real=True)
+    (root,) = sp.solve(sp.Eq(s["rho"] ** k * s["e0"], s["epsilon"]), k)
+    assert is_zero(sp.expand_log(root - reference("w02-iterations-formula"), force=True))
+
+
+def test_does_counting_steps_on_a_quadratic_give_the_iterations_of_exercise_3_2():
+    # GD at the optimal step on diag(1, κ) from a start on the flat axis, error 1
+    A = np.diag([1.0, w02.KAPPA])
+    eta = opt.optimal_learning_rate(A)
+    x, steps = np.array([1.0, 0.0]), 0
+    while np.linalg.norm(x) > w02.TOLERANCE * (1 + 1e-12):
+        x = x - eta * A @ x
+        steps += 1
+    assert steps == reference("w02-iterations-kappa") == 691
+
+
+# --- 4. schedules ---------------------------------------------------------------------------
+
+
+def test_does_the_step_decay_reference_match_a_slow_loop_on_every_probe():
+    ref = reference("w02-step-decay")
+    for t, eta0, gamma, size in SPECS["w02-step-decay"].probes():
+        slow = []
+        for step in t:
+            rate, done = eta0, 0
+            while done + size <= step:  # one drop per completed block of `size` steps
+                rate, done = rate * gamma, done + size
+            slow.append(rate)
+        assert ref(t, eta0, gamma, size) == pytest.approx(slow, rel=1e-12)
+
+
+def _slow_warmup_cosine(t, peak, warmup_steps, decay_steps, min_lr):
+    """The obvious loop, one step at a time."""
+    out = []
+    for step in np.asarray(t, dtype=float):
+        if step < warmup_steps:
+            out.append(peak * step / warmup_steps)
+        elif step - warmup_steps <= decay_steps:
+            s = step - warmup_steps
+            out.append(min_lr + (peak - min_lr) * (1 + math.cos(math.pi * s / decay_steps)) / 2)
+        else:
+            out.append(min_lr)
+    return np.array(out)
+
+
+def test_does_the_schedule_reference_match_a_slow_loop_on_every_probe():
+    ref = reference("w02-warmup-cosine")
+    for args in SPECS["w02-warmup-cosine"].probes():
+        assert ref(*args) == pytest.approx(_slow_warmup_cosine(*args), abs=1e-15)
+
+
+def test_does_the_schedule_hit_its_landmarks():
+    ref = reference("w02-warmup-cosine")
+    peak, w, T, low = 0.4, 10, 40, 0.02
+    values = ref(np.array([0, w, w + T // 2, w + T, w + 3 * T]), peak, w, T, low)
+    assert values == pytest.approx([0.0, peak, (peak + low) / 2, low, low])
+
+
+@pytest.mark.parametrize("exercise_id", ["w02-step-decay", "w02-warmup-cosine"])
+def test_do_the_probes_tell_each_schedule_mistake_from_the_reference(exercise_id):
+    spec = SPECS[exercise_id]
+    ref = reference(exercise_id)
+    for mistake in spec.mistakes:
+        gaps = [np.abs(mistake.value(*args) - ref(*args)).max() for args in spec.probes()]
+        assert max(gaps) > 1e-3, mistake.note
+
+
+# --- 5. momentum ----------------------------------------------------------------------------
+
+
+def test_is_the_velocity_the_sum_of_the_geometric_series():
+    s = symbols("w02-momentum-velocity")
+    g, beta, t = s["g"], s["beta"], s["t"]
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    series = sp.summation(beta**k, (k, 0, t - 1))
+    series = series.args[-1][0] if isinstance(series, sp.Piecewise) else series  # β ≠ 1
+    assert is_zero(g * series - reference("w02-momentum-velocity"))
+
+
+@pytest.mark.parametrize(("beta", "n_steps"), [(0.9, 1), (0.9, 7), (0.5, 20)])
+def test_does_momentum_step_build_up_the_velocity_of_the_formula(beta, n_steps):
+    grad = np.array([1.5])
+    step = None
+    for _ in range(n_steps):
+        step = opt.momentum_step([0.0] if step is None else step.params, grad,
+                                 None if step is None else step.velocity,
+                                 learning_rate=0.1, beta=beta)
+    s = symbols("w02-momentum-velocity")
+    value = reference("w02-momentum-velocity").subs({s["g"]: 1.5, s["beta"]: beta,
+                                                     s["t"]: n_steps})
+    assert step.velocity[0] == pytest.approx(float(value))
+
+
+def test_is_the_effective_rate_eta_times_the_limit_of_the_velocity():
+    s = symbols("w02-momentum-velocity")
+    c = sp.Symbol("c", positive=True)  # β = 1/(1 + c) runs over (0, 1), so βᵗ → 0
+    velocity = reference("w02-momentum-velocity").subs(s["beta"], 1 / (1 + c))
+    limit = sp.limit(velocity, s["t"], sp.oo)
+    eta = symbols("w02-momentum-effective-lr")["eta"]
+    beta = symbols("w02-momentum-effective-lr")["beta"]
+    expected = reference("w02-momentum-effective-lr").subs(beta, 1 / (1 + c))
+    assert is_zero(eta * limit / s["g"] - expected)
+    assert float(reference("w02-momentum-effective-lr").subs({eta: 0.01, beta: 0.9})) == \
+        pytest.approx(opt.momentum_effective_learning_rate(0.01, beta=0.9))
+
+
+# --- 6. Newton ------------------------------------------------------------------------------
+
+
+def test_does_one_newton_step_land_on_the_minimiser_of_the_quadratic():
+    s = symbols("w02-newton-quadratic")
+    a, b, x = s["a"], s["b"], s["x"]
+    f = a * x**2 / 2 - b * x
+    step = x - sp.diff(f, x) / sp.diff(f, x, 2)
+    (minimiser,) = sp.solve(sp.diff(f, x), x)
+    assert is_zero(step - reference("w02-newton-quadratic"))
+    assert is_zero(minimiser - reference("w02-newton-quadratic"))
+    assert x not in sp.simplify(reference("w02-newton-quadratic")).free_symbols
+
+
+def test_are_the_newton_probes_well_conditioned():
+    for w, X, y in SPECS["w02-newton-logistic"].probes():
+        assert np.linalg.cond(opt.logistic_loss_hessian(w, X, y)) < 1e4
+        assert 0 < y.mean() < 1
+
+
+def test_does_iterating_the_newton_reference_reach_the_statsmodels_fit():
+    sm = pytest.importorskip("statsmodels.api")
+    step = reference("w02-newton-logistic")
+    for _, X, y in SPECS["w02-newton-logistic"].probes():
+        w = np.zeros(X.shape[1])
+        for _ in range(30):
+            w = step(w, X, y)
+        fit = sm.Logit(y, X).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+        assert w == pytest.approx(fit.params, rel=1e-6, abs=1e-8)
+
+
+def test_is_the_newton_reference_w_minus_the_solve_with_finite_differences():
+    step = reference("w02-newton-logistic")
+    for w, X, y in SPECS["w02-newton-logistic"].probes():
+        grad = opt.numerical_gradient(lambda v, X=X, y=y: opt.logistic_loss(v, X, y), w)
+        hess = opt.numerical_hessian(
+            lambda v, X=X, y=y: opt.numerical_gradient(
+                lambda u: opt.logistic_loss(u, X, y), v, step=1e-5), w, step=1e-4)
+        assert step(w, X, y) == pytest.approx(w - np.linalg.solve(hess, grad), abs=1e-4)

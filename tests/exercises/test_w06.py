@@ -1,0 +1,275 @@
+"""Week 6 (A/B testing): each reference against an independent computation.
+
+statsmodels and scipy play the independent side; the symbolic references are evaluated at
+numbers and compared with them. The facts the items rely on (the closed-form MDE is within
+the item's tolerance, peeking with ten looks gives about 15–20 %) are checked too.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import stats
+from scipy.special import ndtri
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from mlfund import exercises
+from mlfund.exercises import w06
+from mlfund.inference import symbolic
+
+NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "w06" / "w06-ab-testing.ipynb"
+SPECS = {s.id: s for s in exercises.week(6)}
+
+p_a, p_b = sp.symbols("p_a p_b", positive=True)
+n_a, n_b, n = sp.symbols("n_a n_b n", positive=True)
+
+
+def expression(exercise_id, **values):
+    """The item's reference at numbers (symbols made with the item's names)."""
+    spec = SPECS[exercise_id]
+    symbols = {name: sp.Symbol(name, real=True) for name in spec.symbols}
+    expr = spec.reference(**symbols)
+    return expr.subs({symbols[k]: v for k, v in values.items()})
+
+
+def test_is_the_unpooled_se_the_half_width_of_statsmodels_wald_over_z():
+    x_a, size_a, x_b, size_b = 130, 1000, 200, 1800
+    low, high = confint_proportions_2indep(x_a, size_a, x_b, size_b, method="wald",
+                                           compare="diff")
+    se = float(expression("w06-unpooled-se", p_a=x_a / size_a, n_a=size_a,
+                          p_b=x_b / size_b, n_b=size_b))
+    assert se == pytest.approx((high - low) / 2 / ndtri(0.975), rel=1e-10)
+
+
+@pytest.mark.parametrize("probe", w06._two_group_probes())
+def test_is_the_wald_reference_statsmodels_wald(probe):
+    x_a, size_a, x_b, size_b, level = probe
+    want = confint_proportions_2indep(x_a, size_a, x_b, size_b, method="wald", compare="diff",
+                                      alpha=1 - level)
+    got = SPECS["w06-wald-diff-ci"].reference()(*probe)
+    assert np.allclose(got, want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("probe", w06._newcombe_probes())
+def test_is_the_newcombe_reference_statsmodels_newcomb(probe):
+    x_a, size_a, x_b, size_b, level = probe
+    want = confint_proportions_2indep(x_a, size_a, x_b, size_b, method="newcomb",
+                                      compare="diff", alpha=1 - level)
+    got = SPECS["w06-newcombe-ci"].reference()(*probe)
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_does_the_newcombe_probe_set_reach_zero_successes_where_wald_collapses():
+    zeros = [p for p in w06._newcombe_probes() if p[0] == 0 or p[2] == 0]
+    assert zeros
+    for probe in zeros:
+        wald = w06._ci_wald(*probe)
+        newcombe = SPECS["w06-newcombe-ci"].reference()(*probe)
+        assert not np.allclose(wald, newcombe, rtol=1e-3)
+
+
+def test_is_the_pooled_proportion_all_conversions_over_all_users():
+    value = expression("w06-pooled-proportion", p_a=sp.Rational(13, 100), n_a=4000,
+                       p_b=sp.Rational(12, 100), n_b=20000)
+    assert value == sp.Rational(520 + 2400, 24000)
+
+
+@pytest.mark.parametrize("probe", w06._ztest_probes())
+def test_is_the_z_statistic_statsmodels_proportions_ztest(probe):
+    x_a, size_a, x_b, size_b = probe
+    z_sm, p_sm = proportions_ztest([x_a, x_b], [size_a, size_b])
+    z_sym = float(expression("w06-ztest-statistic", p_a=sp.Rational(x_a, size_a), n_a=size_a,
+                             p_b=sp.Rational(x_b, size_b), n_b=size_b))
+    assert z_sym == pytest.approx(z_sm, rel=1e-10)
+    assert np.allclose(SPECS["w06-ztest"].reference()(*probe), [z_sm, p_sm], rtol=1e-10)
+
+
+def test_do_the_ztest_probes_have_both_signs_of_z():
+    signs = {np.sign(w06._z_pooled(*p)) for p in w06._ztest_probes()}
+    assert signs == {-1.0, 1.0}
+
+
+def test_are_the_pvalues_those_of_statsmodels():
+    x_a, size_a, x_b, size_b = w06.PVALUE_COUNTS
+    _, two = proportions_ztest([x_a, x_b], [size_a, size_b])
+    _, one = proportions_ztest([x_a, x_b], [size_a, size_b], alternative="larger")
+    assert SPECS["w06-pvalue-two-sided"].reference() == pytest.approx(two, rel=1e-10)
+    assert SPECS["w06-pvalue-one-sided"].reference() == pytest.approx(one, rel=1e-10)
+    # the story of the item: significant one-sided, not two-sided
+    assert one < 0.05 < two
+
+
+def test_do_pooled_and_unpooled_pvalues_differ_beyond_the_tolerance():
+    spec = SPECS["w06-pvalue-two-sided"]
+    unpooled = next(m for m in spec.mistakes if m.note == "unpooled-se-in-test").value()
+    assert abs(unpooled - spec.reference()) > 10 * spec.rtol * spec.reference()
+
+
+def test_is_the_sample_size_formula_the_numeric_reference_at_the_quantiles():
+    z_alpha, z_beta = sp.symbols("z_alpha z_beta", positive=True)
+    formula = SPECS["w06-sample-size-formula"].reference(p_a=p_a, p_b=p_b, z_alpha=z_alpha,
+                                                         z_beta=z_beta)
+    base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
+    value = float(formula.subs({p_a: base, p_b: target, z_alpha: ndtri(0.975),
+                                z_beta: ndtri(0.8)}))
+    assert value == pytest.approx(SPECS["w06-sample-size"].reference(), rel=1e-12)
+    assert formula == symbolic.sample_size_two_proportions(p_a, p_b, z_alpha, z_beta)
+
+
+def test_does_the_sample_size_match_statsmodels_onetail_helper():
+    from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
+
+    base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
+    want = samplesize_proportions_2indep_onetail(target - base, base, power=0.8, ratio=1,
+                                                 alpha=0.05, alternative="two-sided")
+    assert SPECS["w06-sample-size"].reference() == pytest.approx(want, rel=1e-6)
+
+
+def test_is_the_relative_lift_ten_percent_of_the_baseline():
+    assert w06._target_proportion() - w06.SAMPLE_SIZE_BASELINE == pytest.approx(0.005)
+
+
+def test_is_the_rule_of_thumb_sixteen_sigma_squared_over_delta_squared():
+    delta = w06.REVENUE_MEAN * w06.REVENUE_RELATIVE_LIFT
+    assert SPECS["w06-rule-of-thumb"].reference() == pytest.approx(
+        16 * w06.REVENUE_SD**2 / delta**2)
+    # and why 16: 2 (z_0.975 + z_0.8)^2 = 15.7
+    assert 2 * (ndtri(0.975) + ndtri(0.8)) ** 2 == pytest.approx(15.7, abs=0.01)
+
+
+def test_has_the_mde_the_target_power_and_is_the_closed_form_within_tolerance():
+    spec = SPECS["w06-mde"]
+    mde = spec.reference()
+    per_arm = w06.MDE_TOTAL_USERS / 2
+    base = w06.MDE_BASELINE
+    other = base + mde
+    bar = (base + other) / 2
+    se0 = math.sqrt(2 * bar * (1 - bar) / per_arm)
+    se1 = math.sqrt((base * (1 - base) + other * (1 - other)) / per_arm)
+    assert stats.norm.cdf((mde - ndtri(0.975) * se0) / se1) == pytest.approx(0.8, abs=1e-9)
+    closed = (ndtri(0.975) + ndtri(0.8)) * math.sqrt(2 * base * (1 - base) / per_arm)
+    assert abs(closed - mde) <= spec.rtol * mde
+    # every catalogued mistake lies far outside the tolerance
+    for mistake in spec.mistakes:
+        assert abs(mistake.value() - mde) > 3 * spec.rtol * mde, mistake.note
+
+
+@pytest.mark.parametrize("probe", w06._welch_probes())
+def test_is_welch_scipy_ttest_ind_unequal_var(probe):
+    a, b = probe
+    res = stats.ttest_ind(a, b, equal_var=False)
+    got = SPECS["w06-welch-ttest"].reference()(a, b)
+    assert np.allclose(got, [res.statistic, res.df], rtol=1e-10)
+    v_a, v_b = np.var(a, ddof=1), np.var(b, ddof=1)
+    df = float(expression("w06-welch-df", v_a=v_a, n_a=a.size, v_b=v_b, n_b=b.size))
+    assert df == pytest.approx(res.df, rel=1e-10)
+
+
+def test_is_welch_df_at_most_the_pooled_df():
+    spec = SPECS["w06-welch-df"]
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        values = {"v_a": rng.uniform(0.1, 10), "v_b": rng.uniform(0.1, 10),
+                  "n_a": int(rng.integers(2, 60)), "n_b": int(rng.integers(2, 60))}
+        df = float(expression(spec.id, **values))
+        assert min(values["n_a"], values["n_b"]) - 1 - 1e-9 <= df
+        assert df <= values["n_a"] + values["n_b"] - 2 + 1e-9
+
+
+def test_are_the_multiple_testing_references_statsmodels():
+    pvalues = np.array(w06.DASHBOARD_PVALUES)
+    bonf = multipletests(pvalues, alpha=0.05, method="bonferroni")[0]
+    assert SPECS["w06-bonferroni-count"].reference() == bonf.sum()
+    for pvals, alpha in w06._bh_probes():
+        want = multipletests(pvals, alpha=alpha, method="fdr_bh")[0]
+        assert np.array_equal(SPECS["w06-benjamini-hochberg"].reference()(pvals, alpha), want)
+
+
+def test_does_a_bh_probe_separate_step_up_from_step_down():
+    assert any(not np.array_equal(w06._bh_step_down(p, a), w06._bh_reference(p, a))
+               for p, a in w06._bh_probes())
+
+
+def test_does_peeking_ten_times_give_fifteen_to_twenty_percent():
+    """The claim of option (b): an A/A z-test checked after each of 10 days."""
+    rng = np.random.default_rng(6)
+    runs, days = 20000, 10
+    # equal daily batches: the z statistic is a scaled random walk
+    increments = rng.normal(size=(runs, days))
+    z = increments.cumsum(axis=1) / np.sqrt(np.arange(1, days + 1))
+    rate = np.mean((np.abs(z) > ndtri(0.975)).any(axis=1))
+    assert 0.15 <= rate <= 0.21
+
+
+def test_is_the_ratio_gradient_sympys_derivative():
+    mu_x, mu_y = sp.symbols("mu_x mu_y", positive=True)
+    grad = SPECS["w06-ratio-gradient"].reference(mu_x=mu_x, mu_y=mu_y)
+    assert sp.simplify(grad - sp.Matrix([1 / mu_y, -mu_x / mu_y**2])) == sp.zeros(2, 1)
+
+
+def test_is_the_delta_method_the_quadratic_form_and_the_numeric_library():
+    mu_x, mu_y, var_x, var_y = sp.symbols("mu_x mu_y var_x var_y", positive=True)
+    cov_xy = sp.Symbol("cov_xy", real=True)
+    ref = SPECS["w06-delta-method-ratio"].reference(mu_x=mu_x, mu_y=mu_y, var_x=var_x,
+                                                    var_y=var_y, cov_xy=cov_xy, n=n)
+    grad = sp.Matrix([1 / mu_y, -mu_x / mu_y**2])
+    sigma = sp.Matrix([[var_x, cov_xy], [cov_xy, var_y]])
+    assert sp.simplify(ref - (grad.T * sigma * grad)[0, 0] / n) == 0
+
+    from mlfund.inference import delta_method_ratio_variance
+
+    rng = np.random.default_rng(1)
+    views = rng.poisson(5, size=300) + 1
+    clicks = rng.binomial(views, 0.2)
+    cov = np.cov(clicks, views, ddof=1)
+    value = ref.subs({mu_x: clicks.mean(), mu_y: views.mean(), var_x: cov[0, 0],
+                      var_y: cov[1, 1], cov_xy: cov[0, 1], n: clicks.size})
+    assert float(value) == pytest.approx(delta_method_ratio_variance(clicks, views), rel=1e-10)
+
+
+def test_does_minimising_the_cuped_variance_give_the_library_theta_and_minimum():
+    theta, cov_yx = sp.symbols("theta cov_yx", real=True)
+    var_y, var_x = sp.symbols("var_y var_x", positive=True)
+    variance = SPECS["w06-cuped-variance"].reference(theta=theta, var_y=var_y, var_x=var_x,
+                                                     cov_yx=cov_yx)
+    (best,) = sp.solve(sp.diff(variance, theta), theta)
+    assert sp.simplify(best - SPECS["w06-cuped-theta"].reference(
+        var_y=var_y, var_x=var_x, cov_yx=cov_yx)) == 0
+    minimum = SPECS["w06-cuped-min-variance"].reference(var_y=var_y, var_x=var_x, cov_yx=cov_yx)
+    assert sp.simplify(variance.subs(theta, best) - minimum) == 0
+    rho = cov_yx / sp.sqrt(var_x * var_y)
+    assert sp.simplify(minimum / var_y - symbolic.cuped_variance_factor(rho)) == 0
+
+
+def test_is_the_cuped_variance_the_sample_variance_of_y_minus_theta_x():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=200)
+    y = 0.6 * x + rng.normal(size=200)
+    cov = np.cov(y, x, ddof=1)
+    t = 0.37
+    theta, cov_yx = sp.symbols("theta cov_yx", real=True)
+    var_y, var_x = sp.symbols("var_y var_x", positive=True)
+    formula = SPECS["w06-cuped-variance"].reference(theta=theta, var_y=var_y, var_x=var_x,
+                                                    cov_yx=cov_yx)
+    value = formula.subs({theta: t, var_y: cov[0, 0], var_x: cov[1, 1], cov_yx: cov[0, 1]})
+    assert float(value) == pytest.approx(np.var(y - t * x, ddof=1), rel=1e-10)
+
+
+def test_is_the_cuped_factor_one_minus_rho_squared():
+    assert SPECS["w06-cuped-sample-factor"].reference() == pytest.approx(
+        1 - w06.CUPED_CORRELATION**2)
+
+
+def test_does_the_notebook_state_the_numbers_of_the_word_problems():
+    text = "\n".join(c.source for c in nbformat.read(str(NOTEBOOK), as_version=4).cells)
+    x_a, size_a, x_b, size_b = w06.PVALUE_COUNTS
+    for number in (f"{x_a:,}", f"{size_a:,}", f"{x_b:,}", f"{size_b:,}",
+                   f"{w06.MDE_TOTAL_USERS:,}", ", ".join(f"{p:g}" for p in
+                                                         w06.DASHBOARD_PVALUES)):
+        assert number in text

@@ -1,0 +1,252 @@
+"""Week 8: each reference against an independent derivation or library, and the facts used.
+
+Is F1 from counts the harmonic mean of P and R? Is F-β the weighted harmonic mean? Do the
+number items agree with scikit-learn on the data their stories describe? Does the ROC-AUC
+reference agree with scikit-learn, with the slow pair count and with Mann-Whitney U? Does
+the rank-sum formula give the AUC on every probe? Is the binormal AUC P(s₊ − s₋ > 0)?
+Is random AP close to the prevalence? Do probes import nothing the notebook forbids?
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+import sympy as sp
+from scipy import stats
+
+from mlfund import exercises
+from mlfund.check import CORRECT, check
+from mlfund.evaluation import symbolic
+from mlfund.exercises import w08
+
+tp, fp, fn = sp.symbols("tp fp fn", positive=True)
+P, R, beta = sp.symbols("P R beta", positive=True)
+mu_pos, mu_neg = sp.symbols("mu_pos mu_neg", real=True)
+sigma = sp.Symbol("sigma", positive=True)
+
+
+def _ref(exercise_id, **symbols):
+    spec = exercises.get(exercise_id)
+    return spec.reference(**symbols) if spec.kind == "expression" else spec.reference()
+
+
+# --- confusion-matrix metrics ---------------------------------------------------------------
+
+
+def test_is_f1_from_counts_the_harmonic_mean_of_precision_and_recall():
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    harmonic = 2 * precision * recall / (precision + recall)
+    assert sp.simplify(_ref("w08-f1-from-counts", tp=tp, fp=fp, fn=fn) - harmonic) == 0
+
+
+def test_is_fbeta_the_weighted_harmonic_mean_with_weight_beta_squared_on_recall():
+    reference = _ref("w08-fbeta-from-pr", P=P, R=R, beta=beta)
+    weighted = 1 / (1 / (1 + beta**2) / P + beta**2 / (1 + beta**2) / R)
+    assert sp.simplify(reference - weighted) == 0
+    # and written with counts it is the library's count form
+    counts = reference.subs({P: tp / (tp + fp), R: tp / (tp + fn)})
+    assert sp.simplify(counts - symbolic.fbeta(tp, fp, fn, beta)) == 0
+
+
+def _story_arrays():
+    tp_, fp_, fn_, tn_ = w08._story_counts()
+    y_true = np.r_[np.ones(tp_), np.zeros(fp_), np.ones(fn_), np.zeros(tn_)]
+    y_pred = np.r_[np.ones(tp_ + fp_), np.zeros(fn_ + tn_)]
+    return y_true, y_pred
+
+
+def test_does_the_fraud_story_give_the_counts_it_tells():
+    y_true, y_pred = _story_arrays()
+    assert y_true.size == 1000 and y_true.sum() == 40 and y_pred.sum() == 50
+    assert np.sum((y_true == 1) & (y_pred == 1)) == 30
+
+
+def test_is_the_f2_reference_sklearns_fbeta_on_the_story():
+    y_true, y_pred = _story_arrays()
+    assert _ref("w08-f2-value") == pytest.approx(skm.fbeta_score(y_true, y_pred, beta=2))
+    assert _ref("w08-f2-value") == pytest.approx(5 / 7)
+
+
+def test_is_the_weights_swapped_f2_mistake_f_one_half():
+    y_true, y_pred = _story_arrays()
+    spec = exercises.get("w08-f2-value")
+    swapped = next(m for m in spec.mistakes if m.note == "weights-swapped")
+    assert swapped.value() == pytest.approx(skm.fbeta_score(y_true, y_pred, beta=0.5))
+    assert swapped.value() == pytest.approx(skm.fbeta_score(y_pred, y_true, beta=2))
+
+
+@pytest.mark.parametrize("args", w08._label_probes())
+def test_is_the_precision_recall_fbeta_reference_sklearns(args):
+    y_true, y_pred, b = args
+    want = [skm.precision_score(y_true, y_pred), skm.recall_score(y_true, y_pred),
+            skm.fbeta_score(y_true, y_pred, beta=b)]
+    got = exercises.get("w08-precision-recall-fbeta").reference()(y_true, y_pred, b)
+    np.testing.assert_allclose(got, want)
+
+
+def test_do_the_label_probes_tell_the_beta_mistakes_apart():
+    """A probe with β ≠ 1 is needed, or β and β², fp and fn, could not be told apart."""
+    betas = {b for *_, b in w08._label_probes()}
+    assert betas - {1.0}
+
+
+# --- the accuracy paradox -------------------------------------------------------------------
+
+
+def test_is_the_paradox_accuracy_sklearns_for_always_negative():
+    y = w08._paradox_labels()
+    assert _ref("w08-accuracy-paradox") == pytest.approx(
+        skm.accuracy_score(y, np.zeros_like(y)))
+    assert _ref("w08-accuracy-paradox") == pytest.approx(0.99)
+
+
+def test_does_the_useful_model_have_the_recall_and_precision_told():
+    tp_, fp_, fn_, tn_ = w08._useful_counts()
+    y_true = np.r_[np.ones(tp_), np.zeros(fp_), np.ones(fn_), np.zeros(tn_)]
+    y_pred = np.r_[np.ones(tp_ + fp_), np.zeros(fn_ + tn_)]
+    assert y_true.size == w08._PARADOX_N and y_true.sum() == w08._PARADOX_POS
+    assert skm.recall_score(y_true, y_pred) == pytest.approx(0.6)
+    assert skm.precision_score(y_true, y_pred) == pytest.approx(0.3)
+    accuracy = skm.accuracy_score(y_true, y_pred)
+    assert _ref("w08-useful-model-accuracy") == pytest.approx(accuracy)
+    # the point of the exercise: the useful model is less accurate than doing nothing
+    assert accuracy < _ref("w08-accuracy-paradox")
+
+
+# --- ROC --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", w08._roc_point_probes())
+def test_is_the_roc_point_on_sklearns_roc_curve(args):
+    y_true, y_score, threshold = args
+    assert threshold in y_score
+    fpr, tpr, thresholds = skm.roc_curve(y_true, y_score, drop_intermediate=False)
+    at = np.flatnonzero(thresholds == threshold)[0]
+    got = exercises.get("w08-roc-point").reference()(y_true, y_score, threshold)
+    np.testing.assert_allclose(got, [fpr[at], tpr[at]])
+
+
+def test_does_some_roc_probe_tell_greater_from_greater_or_equal():
+    differs = [not np.allclose(w08._roc_point(*a), w08._roc_point_strict(*a))
+               for a in w08._roc_point_probes()]
+    assert any(differs)
+
+
+@pytest.mark.parametrize("args", w08._ranking_probes())
+def test_is_the_roc_auc_reference_sklearn_pairs_and_mann_whitney(args):
+    y_true, y_score = args
+    reference = exercises.get("w08-roc-auc-pairs").reference()(y_true, y_score)
+    wins, ties, pairs = w08._pair_wins(y_true, y_score)
+    assert reference == pytest.approx(skm.roc_auc_score(y_true, y_score))
+    assert reference == pytest.approx((wins + ties / 2) / pairs)
+    u = stats.mannwhitneyu(y_score[y_true == 1], y_score[y_true == 0]).statistic
+    assert reference == pytest.approx(u / pairs)
+
+
+def test_do_the_ranking_probes_have_ties():
+    assert any(np.unique(s).size < s.size for _, s in w08._ranking_probes())
+
+
+@pytest.mark.parametrize("args", w08._ranking_probes())
+def test_does_the_rank_sum_formula_give_the_auc(args):
+    y_true, y_score = args
+    ranks = stats.rankdata(y_score)  # mid-ranks for ties
+    W, n_pos, n_neg = ranks[y_true == 1].sum(), int(y_true.sum()), int((1 - y_true).sum())
+    symbols = {"W": sp.Symbol("W", positive=True),
+               "n_pos": sp.Symbol("n_pos", positive=True, integer=True),
+               "n_neg": sp.Symbol("n_neg", positive=True, integer=True)}
+    formula = _ref("w08-auc-rank-sum", **symbols)
+    value = formula.subs({symbols["W"]: sp.nsimplify(W), symbols["n_pos"]: n_pos,
+                          symbols["n_neg"]: n_neg})
+    assert float(value) == pytest.approx(skm.roc_auc_score(y_true, y_score))
+
+
+def test_is_the_difference_variance_two_sigma_squared_by_sympy_stats():
+    from sympy.stats import Normal, variance
+
+    s_pos, s_neg = Normal("s_pos", mu_pos, sigma), Normal("s_neg", mu_neg, sigma)
+    want = sp.simplify(variance(s_pos - s_neg))
+    got = _ref("w08-binormal-difference-variance", mu_pos=mu_pos, mu_neg=mu_neg, sigma=sigma)
+    assert sp.simplify(got - want) == 0
+
+
+@pytest.mark.parametrize("m1, m0, sd", [(1.0, 0.0, 1.0), (0.3, 0.8, 2.0), (2.5, -1.0, 0.7)])
+def test_is_phi_of_x_the_probability_that_a_positive_outranks_a_negative(m1, m0, sd):
+    x = _ref("w08-binormal-auc-z", mu_pos=mu_pos, mu_neg=mu_neg, sigma=sigma)
+    x_value = float(x.subs({mu_pos: m1, mu_neg: m0, sigma: sd}))
+    exact = stats.norm.sf(0.0, loc=m1 - m0, scale=np.sqrt(2) * sd)
+    assert stats.norm.cdf(x_value) == pytest.approx(exact)
+    rng = np.random.default_rng(0)
+    simulated = np.mean(rng.normal(m1, sd, 200_000) > rng.normal(m0, sd, 200_000))
+    assert simulated == pytest.approx(exact, abs=0.005)
+
+
+# --- precision-recall ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", w08._ranking_probes())
+def test_is_the_average_precision_reference_sklearns(args):
+    y_true, y_score = args
+    reference = exercises.get("w08-average-precision").reference()(y_true, y_score)
+    assert reference == pytest.approx(skm.average_precision_score(y_true, y_score))
+
+
+@pytest.mark.parametrize("args", w08._ranking_probes())
+def test_is_the_trapezoid_mistake_sklearns_trapezoid_auc(args):
+    y_true, y_score = args
+    precision, recall, _ = skm.precision_recall_curve(y_true, y_score)
+    assert w08._ap_trapezoid(y_true, y_score) == pytest.approx(skm.auc(recall, precision))
+
+
+def test_do_tied_probes_tell_grouped_from_split_ties():
+    differs = [not np.isclose(w08._ap_ties_split(*a), skm.average_precision_score(*a))
+               for a in w08._ranking_probes()]
+    assert any(differs)
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def test_are_the_random_baselines_what_random_scores_get():
+    y = w08._baseline_labels()
+    rng = np.random.default_rng(8)
+    aucs, aps = [], []
+    for _ in range(20):
+        scores = rng.random(y.size)
+        aucs.append(skm.roc_auc_score(y, scores))
+        aps.append(skm.average_precision_score(y, scores))
+    assert np.mean(aucs) == pytest.approx(_ref("w08-random-roc-baseline"), abs=0.01)
+    assert np.mean(aps) == pytest.approx(_ref("w08-random-pr-baseline"), abs=0.001)
+
+
+def test_is_the_prevalence_accepted_as_the_pr_baseline():
+    assert check("w08-random-pr-baseline", 0.01).result.verdict == CORRECT
+    assert check("w08-random-pr-baseline", w08._BASELINE_POS / w08._BASELINE_N).result.score == 1
+
+
+# --- what the learner's kernel runs ----------------------------------------------------------
+
+
+def test_do_the_module_and_its_probes_import_nothing_the_notebook_forbids():
+    code = (
+        "import sys\n"
+        "from mlfund import exercises\n"
+        "for spec in exercises.week(8):\n"
+        "    if spec.probes is not None:\n"
+        "        spec.probes()\n"
+        "banned = ('sklearn', 'mlfund.evaluation', 'scipy.stats')\n"
+        "print([m for m in sys.modules if m.startswith(banned)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_do_the_function_items_forbid_the_metric_libraries():
+    for spec in exercises.week(8):
+        if spec.kind == "function":
+            assert {"sklearn", "mlfund.evaluation"} <= set(spec.forbidden_imports)
