@@ -87,10 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     lab.add_argument("--port", type=int, default=0, help="port for JupyterLab (default: 8888)")
     lab.set_defaults(func=cmd_lab)
     test = sub.add_parser("test", help="set up, lint and run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                      help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra  # python3 run.py test -k w01 -x: the rest goes to pytest
     return args.func(args)
 
 

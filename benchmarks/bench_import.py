@@ -17,8 +17,8 @@ MODULES = ["mlfund", "mlfund.optimization", "mlfund.inference", "mlfund.evaluati
 
 
 def import_seconds(module: str, runs: int) -> float:
-    code = ("import time; t = time.perf_counter(); import {m}; "
-            "print(time.perf_counter() - t)").format(m=module)
+    code = (f"import time; t = time.perf_counter(); import {module}; "
+            "print(time.perf_counter() - t)")
     samples = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                     text=True, check=True).stdout) for _ in range(runs)]
     return statistics.median(samples)

@@ -26,12 +26,12 @@ def _grade(args: argparse.Namespace) -> int:
     from mlfund.course._local import format_table, grade_notebook
 
     try:
-        rows = grade_notebook(args.path, timeout=args.timeout)
+        rows, isolation = grade_notebook(args.path, timeout=args.timeout)
     except (FileNotFoundError, ValueError) as exc:
         print(f"mlfund grade: {exc}", file=sys.stderr)
         return 2
     print(format_table(rows))
-    print("\nIsolation: partial (your own notebook runs as you, with no sandbox).")
+    print(f"\nIsolation: {isolation}.")
     return 0
 
 

@@ -68,6 +68,9 @@ class ForkExecute(NbGraderPreprocessor):
         source_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         cells = [(i, cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         confinement = self.confinement_for(nb) if self.confine else None
+        if confinement is not None and confinement.require_isolation and not is_root():
+            raise RuntimeError("full isolation was required (Confinement.require_isolation) "
+                               "but the grader is not root.")
         owner = confinement.prepare() if confinement is not None and is_root() else None
         with scratch_directory(source_dir, owner) as cwd:
             try:

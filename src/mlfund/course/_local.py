@@ -25,18 +25,23 @@ class ItemRow:
     mistake: str | None
 
 
-def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 60,
-                        env: dict[str, str] | None = None) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel in capture mode; errors are kept, never raised."""
-    from nbclient import NotebookClient
+def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 60
+                        ) -> str:
+    """Run every cell as the autograder does: a forked, confined one-shot kernel.
 
-    kernel_env = dict(env if env is not None else os.environ)
-    kernel_env["NBGRADER_EXECUTION"] = "autograde"
-    client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}},
-                            interrupt_on_timeout=True)
-    client.execute(env=kernel_env)
-    return nb
+    Returns how strong the isolation was (full as root, partial otherwise).
+    """
+    from mlfund.course._fastexec import ForkExecute
+
+    executor = ForkExecute(timeout=timeout)
+    resources = {"metadata": {"path": str(cwd)}}
+    os.environ.setdefault("NBGRADER_EXECUTION", "autograde")
+    try:
+        executor.preprocess(nb, resources)
+    finally:
+        if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+            del os.environ["NBGRADER_EXECUTION"]
+    return executor.confinement_for(nb).describe()
 
 
 def score_notebook(nb: nbformat.NotebookNode) -> list[ItemRow]:
@@ -65,8 +70,12 @@ def score_notebook(nb: nbformat.NotebookNode) -> list[ItemRow]:
     return rows
 
 
-def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60) -> list[ItemRow]:
-    """Execute ``path`` in a fresh kernel and score it as the autograder would."""
+def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60
+                   ) -> tuple[list[ItemRow], str]:
+    """Execute ``path`` in a fresh kernel and score it as the autograder would.
+
+    Returns the rows of the grade table and a sentence on the isolation that applied.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"notebook {str(path)!r} does not exist.")
@@ -74,8 +83,8 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60) -> list[I
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:
         raise ValueError(f"{path} is not a readable notebook: {exc}") from None
-    execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
-    return score_notebook(nb)
+    isolation = execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
+    return score_notebook(nb), isolation
 
 
 def format_table(rows: list[ItemRow]) -> str:

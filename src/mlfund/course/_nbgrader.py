@@ -94,6 +94,9 @@ def api(course_dir: str | os.PathLike[str] | None = None, db_url: str | None = N
     from nbgrader.coursedir import CourseDirectory
 
     config = load_config(course_dir, db_url)
+    exchange = config.get("Exchange", {}).get("root")
+    if isinstance(exchange, str) and exchange:
+        os.makedirs(exchange, exist_ok=True)  # nbgrader complains on every call otherwise
     coursedir = CourseDirectory(config=config)
     log = logging.getLogger("mlfund.nbgrader")
     return NbGraderAPI(coursedir=coursedir, config=config, log=log)
