@@ -111,10 +111,9 @@ def forbidden_imports_of(nb: NotebookNode) -> set[str]:
     banned: set[str] = set()
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        try:
-            banned.update(exercises.get(grade_id).forbidden_imports)
-        except KeyError:
-            continue
+        spec = exercises.find(grade_id)
+        if spec is not None:
+            banned.update(spec.forbidden_imports)
     return banned
 
 

@@ -11,6 +11,7 @@ Graded test cells that were deleted are put back after the cell before them in t
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,12 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 _FIELDS = ("grade", "solution", "locked", "points", "grade_id", "schema_version", "task")
+
+
+@functools.lru_cache(maxsize=32)
+def _read_source(path: str, mtime_ns: int) -> NotebookNode:
+    """The source notebook, read once per version (it is only read from, never changed)."""
+    return nbformat.read(path, as_version=4)
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
@@ -37,7 +44,7 @@ class RestoreCellMetadata(NbGraderPreprocessor):
         path = folder / f"{info.get('notebook', '')}.ipynb"
         if not path.is_file():
             return None
-        return nbformat.read(str(path), as_version=4)
+        return _read_source(str(path), path.stat().st_mtime_ns)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         source = self.source_notebook(resources)

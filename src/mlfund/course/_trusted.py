@@ -90,9 +90,8 @@ def import_violations(nb: NotebookNode) -> dict[str, CheckResult]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("solution"):
             continue
-        try:
-            spec = exercises.get(meta.get("grade_id", ""))
-        except KeyError:
+        spec = exercises.find(meta.get("grade_id"))
+        if spec is None:
             continue
         used = static_violations(cell.source, spec.forbidden_imports)
         if used:

@@ -1,21 +1,5 @@
-"""The interval result shared by the evaluation functions."""
+"""The interval result of the evaluation functions: the library's one ConfidenceInterval."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from mlfund._results import ConfidenceInterval
 
 __all__ = ["ConfidenceInterval"]
-
-
-@dataclass(frozen=True, slots=True)
-class ConfidenceInterval:
-    """An interval ``[low, high]`` (scipy's field names).
-
-    Attributes
-    ----------
-    low, high : float
-        The lower and upper end.
-    """
-
-    low: float
-    high: float

@@ -18,7 +18,8 @@ from functools import cache
 
 from mlfund.exercises._spec import DOMAINS, KINDS, Exercise, Mistake
 
-__all__ = ["DOMAINS", "KINDS", "Exercise", "Mistake", "catalogue", "get", "week", "weeks"]
+__all__ = ["DOMAINS", "KINDS", "Exercise", "Mistake", "catalogue", "find", "get", "week",
+           "weeks"]
 
 
 def weeks() -> list[int]:
@@ -54,6 +55,11 @@ def _index() -> dict[str, Exercise]:
             raise RuntimeError(f"exercise id {spec.id!r} is defined twice.")
         index[spec.id] = spec
     return index
+
+
+def find(exercise_id: object) -> Exercise | None:
+    """The exercise with this id, or None (quietly: for scanning a notebook's cells)."""
+    return _index().get(exercise_id) if isinstance(exercise_id, str) else None
 
 
 def get(exercise_id: str) -> Exercise:

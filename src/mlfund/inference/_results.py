@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlfund._results import ConfidenceInterval
 from mlfund._validation import check_level
 
 __all__ = [
@@ -22,34 +23,6 @@ __all__ = [
     "CupedResult",
     "BiasVarianceResult",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ConfidenceInterval:
-    """A confidence interval ``[low, high]``, as in :mod:`scipy.stats`.
-
-    One-sided intervals have an infinite end (``-inf`` or ``inf``).
-
-    Examples
-    --------
-    >>> ci = ConfidenceInterval(0.2, 0.5)
-    >>> ci.low, ci.high
-    (0.2, 0.5)
-    >>> round(ci.width, 2), 0.3 in ci
-    (0.3, True)
-    """
-
-    low: float
-    high: float
-
-    @property
-    def width(self) -> float:
-        """``high - low``."""
-        return self.high - self.low
-
-    def __contains__(self, value: object) -> bool:
-        """Whether ``low <= value <= high`` (the interval is closed)."""
-        return bool(self.low <= value <= self.high)  # type: ignore[operator]
 
 
 @dataclass(frozen=True, slots=True)
