@@ -293,10 +293,12 @@ def test_does_the_html_escape_learner_text():
 
 def test_is_a_check_within_three_seconds_whatever_the_input():
     hard = "(" * 50 + "z" + ")" * 50
-    started = time.monotonic()
-    for answer in [hard, "exp(exp(exp(exp(z))))", "z^999 - z^998", "+".join(["z"] * 300)]:
+    for answer in [hard, "exp(exp(exp(exp(z))))", "z^999 - z^998", "+".join(["z"] * 300),
+                   "*".join(f"(z + {i})^40" for i in range(30))]:
+        started = time.monotonic()
         check(EXPRESSION.id, answer)
-    assert time.monotonic() - started < 3.0 * 4
+        # the engine stops comparing at 2.8 s; the slack is for a busy CI machine
+        assert time.monotonic() - started < 4.5, answer[:40]
 
 
 def test_does_the_mode_follow_the_graders_environment(monkeypatch):

@@ -21,7 +21,7 @@ from mlfund.check._limits import TimeLimitExceeded, time_limit
 MAX_ARRAY_SIZE = 100_000
 MAX_TEXT = 2000
 SECONDS_PER_CALL = 1.0
-SECONDS_PER_FUNCTION = 3.0
+SECONDS_PER_FUNCTION = 2.5
 
 
 class CaptureError(ValueError):

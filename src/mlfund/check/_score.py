@@ -8,12 +8,16 @@ never raises on a learner's input, never prints, and never shows the reference a
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from mlfund.check._result import CORRECT, INCORRECT, INVALID, UNDECIDED, CheckResult
+
+#: Seconds one scoring may take at most; comparisons stop when it is spent.
+CHECK_SECONDS = 2.8
 
 NO_ANSWER = "No answer yet: replace the placeholder with your answer and run the cell again."
 
@@ -130,15 +134,22 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         return _result(spec, INVALID, 0.0, f"Cannot read this answer: {exc}")
     ns = namespace(spec)
     reference = reference_expression(spec, ns)
-    outcome = equivalent(answer, reference, spec.symbols, seed=seed_for(spec.id))
+    # one budget for the whole check, whatever the answer: the reference first, then as
+    # many catalogued mistakes as the time left allows
+    deadline = time.monotonic() + CHECK_SECONDS
+    outcome = equivalent(answer, reference, spec.symbols, seed=seed_for(spec.id),
+                         seconds=2.0)
     if outcome.decision == EQUAL:
         return _result(spec, CORRECT, 1.0, "Correct.", interpreted=shown)
     for mistake in spec.mistakes:
+        left = deadline - time.monotonic()
+        if left < 0.05:
+            break
         if mistake.form is None:
             continue
         wrong = _mistake_expression(mistake, ns)
         if equivalent(answer, wrong, spec.symbols, seed=seed_for(spec.id),
-                      seconds=1.0).decision == EQUAL:
+                      seconds=min(1.0, left)).decision == EQUAL:
             return _mistake_result(spec, mistake, shown)
     if outcome.decision == DIFFERENT and outcome.how.startswith("the answer is"):
         return _incorrect(spec, f"Wrong shape: {outcome.how}.", shown)

@@ -128,22 +128,27 @@ def expose(path: str) -> None:
     os.rmdir(staging)
 
 
-def private_temporary_folders(scratch: str) -> None:
-    """Cover /tmp, /var/tmp and /dev/shm with empty read-only-for-others tmpfs mounts.
+def private_temporary_folders(keep: list[str]) -> None:
+    """Cover /tmp, /var/tmp and /dev/shm with empty tmpfs mounts, keeping what the kernel needs.
 
     Shared temporary folders are the one place an unprivileged user could write outside
-    its scratch folder. The scratch folder (inside /tmp) is bound back at its own path.
+    its scratch folder. The folders in ``keep`` that lie inside them (the scratch folder;
+    the Python installation or this package when they live in /tmp) are bound back at their
+    own paths, through descriptors opened before the cover.
     """
-    keep = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+    covered = [f for f in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(f)]
+    inside = sorted({p for p in keep if os.path.isdir(p)
+                     and any(p == f or p.startswith(f + "/") for f in covered)}, key=len)
+    descriptors = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in inside}
     try:
-        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-            if os.path.isdir(folder):
-                _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
-        os.makedirs(scratch, mode=0o700, exist_ok=True)
-        _mount(f"/proc/self/fd/{keep}", scratch, None, MS_BIND, None)
+        for folder in covered:
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+        for path, fd in descriptors.items():
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
     finally:
-        os.close(keep)
-    os.chdir(scratch)
+        for fd in descriptors.values():
+            os.close(fd)
 
 
 def _python_paths() -> list[str]:
@@ -282,8 +287,8 @@ class Confinement(Configurable):
             for path in _python_paths():
                 expose(path)
             scratch = os.getcwd()
-            if scratch.startswith(("/tmp/", "/var/tmp/")):
-                private_temporary_folders(scratch)
+            private_temporary_folders([scratch, *_python_paths()])
+            os.chdir(scratch)
             self._drop_privileges()
         elif self.require_isolation:
             raise ConfinementError("isolation needs the grader to run as root.")
