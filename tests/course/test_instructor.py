@@ -92,15 +92,19 @@ def test_do_feedback_export_and_report_come_out(week):
     out = mlfund("course", "--course-dir", course, "feedback", WEEK).stdout
     assert "Wrote 3 feedback file(s)" in out
     page = next((course / "feedback" / "bo" / WEEK).glob("*.html")).read_text()
-    assert "Check the sign inside the bracket" in page
-    assert "BEGIN SOLUTION" not in page
+    assert "Check the sign inside the bracket" in page and "Not yet" in page
+    forged = next((course / "feedback" / "cy" / WEEK).glob("*.html")).read_text()
+    assert "pwned" not in forged.split("w01-sigmoid-derivative-test")[-1][:3000]
 
     mlfund("course", "--course-dir", course, "export")
     with open(course / "grades.csv", newline="") as fh:
-        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+        all_rows = list(csv.DictReader(fh))
+    # one row per student and scheduled assignment
+    assert len(all_rows) == 3 * len({row["assignment"] for row in all_rows})
+    rows = {row["student_id"]: row for row in all_rows if row["assignment"] == WEEK}
     assert set(rows) == {"ada", "bo", "cy"}
     assert float(rows["bo"]["code_score"]) == FULL - 1
-    assert rows["ada"]["assignment"] == WEEK
+    assert float(rows["ada"]["code_score"]) == FULL
 
     mlfund("course", "--course-dir", course, "report", WEEK)
     report = (course / "reports" / f"{WEEK}.html").read_text()

@@ -33,10 +33,15 @@ def test_does_the_late_policy_take_off_what_it_says(text, seconds_late, score, p
     assert LatePolicy.parse(text).penalty(score, seconds_late) == pytest.approx(penalty)
 
 
-@pytest.mark.parametrize("text", ["half", "per_day:2:5", "per_day:0.1", "per_day:x:1", ""])
+@pytest.mark.parametrize("text", ["half", "per_day:0.1", "per_day:x:1", ""])
 def test_is_a_bad_late_policy_refused_with_the_allowed_forms(text):
     with pytest.raises(ScheduleError, match="'none', 'zero' or 'per_day"):
         LatePolicy.parse(text)
+
+
+def test_is_a_fraction_above_one_refused():
+    with pytest.raises(ScheduleError, match=r"fraction must be in \(0, 1\]"):
+        LatePolicy.parse("per_day:2:5")
 
 
 @pytest.mark.parametrize("body, message", [
