@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import threading
 import time
@@ -24,16 +25,23 @@ def _can_use_signals() -> bool:
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`TimeLimitExceeded` inside the block once ``seconds`` have passed.
 
-    Uses ``SIGALRM`` (the main thread of a POSIX process: the kernel, the grader and each
-    worker of the grading pool). Elsewhere the block runs without a limit, and callers keep
-    their own bounds (sizes of inputs, number of points). Nested limits keep the tighter one.
+    In the main thread of a POSIX process (the notebook's kernel, the grader, each worker of
+    the grading pool) this uses ``SIGALRM``; nested limits keep the tighter one. In any
+    other thread a watchdog timer raises the exception in the guarded thread. Either way
+    the exception arrives between two Python bytecodes, as a KeyboardInterrupt would.
     """
     if seconds <= 0:
         raise TimeLimitExceeded()
-    if not _can_use_signals():
-        yield
-        return
+    if _can_use_signals():
+        with _signal_limit(seconds):
+            yield
+    else:
+        with _thread_limit(seconds):
+            yield
 
+
+@contextlib.contextmanager
+def _signal_limit(seconds: float) -> Iterator[None]:
     def _raise(signum, frame):  # noqa: ARG001
         raise TimeLimitExceeded()
 
@@ -52,3 +60,30 @@ def time_limit(seconds: float) -> Iterator[None]:
             # give the outer limit back what is left of it (at least a tick, so it fires)
             remaining = previous_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3))
+
+
+@contextlib.contextmanager
+def _thread_limit(seconds: float) -> Iterator[None]:
+    target = threading.get_ident()
+    lock = threading.Lock()
+    state = {"active": True, "fired": False}
+    set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+
+    def fire() -> None:
+        with lock:
+            if state["active"]:
+                state["fired"] = True
+                set_async_exc(ctypes.c_ulong(target), ctypes.py_object(TimeLimitExceeded))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["active"] = False
+            timer.cancel()
+            if state["fired"]:
+                # the exception may still be pending: never let it escape the block
+                set_async_exc(ctypes.c_ulong(target), None)
