@@ -10,8 +10,16 @@ import time
 from collections.abc import Iterator
 
 
-class TimeLimitExceeded(Exception):
-    """The guarded work ran past its time limit."""
+class TimeLimitExceeded(BaseException):
+    """The guarded work ran past its time limit.
+
+    A BaseException, like KeyboardInterrupt, so that library code which catches
+    ``Exception`` (sympy has such places) cannot swallow it; and it is raised again every
+    ``REPEAT`` seconds until the guarded block ends, in case something swallows it anyway.
+    """
+
+
+REPEAT = 0.05
 
 
 def _can_use_signals() -> bool:
@@ -50,7 +58,7 @@ def _signal_limit(seconds: float) -> Iterator[None]:
     delay = min(seconds, previous_delay) if previous_delay > 0 else seconds
     started = time.monotonic()
     signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, delay)
+    signal.setitimer(signal.ITIMER_REAL, delay, REPEAT)
     try:
         yield
     finally:
@@ -69,21 +77,28 @@ def _thread_limit(seconds: float) -> Iterator[None]:
     state = {"active": True, "fired": False}
     set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 
+    stop = threading.Event()
+
     def fire() -> None:
-        with lock:
-            if state["active"]:
+        if stop.wait(seconds):
+            return
+        while True:
+            with lock:
+                if not state["active"]:
+                    return
                 state["fired"] = True
                 set_async_exc(ctypes.c_ulong(target), ctypes.py_object(TimeLimitExceeded))
+            if stop.wait(REPEAT):
+                return
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
+    watchdog = threading.Thread(target=fire, daemon=True)
+    watchdog.start()
     try:
         yield
     finally:
         with lock:
             state["active"] = False
-            timer.cancel()
+            stop.set()
             if state["fired"]:
                 # the exception may still be pending: never let it escape the block
                 set_async_exc(ctypes.c_ulong(target), None)
