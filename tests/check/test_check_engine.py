@@ -191,7 +191,9 @@ def test_is_a_learners_function_bounded_in_time_and_errors_reported():
     assert result.verdict == INCORRECT and "shapes (3,) and (2,) not aligned" in result.feedback
 
     result = check(FUNCTION.id, lambda w, X, y: None).result
-    assert result.score == 0.0 and "NoneType" in result.feedback
+    assert result.verdict == INVALID and "returns None" in result.feedback
+    result = check(FUNCTION.id, lambda w, X, y: "text").result
+    assert result.score == 0.0 and "must be a numpy array" in result.feedback
 
 
 def test_does_a_learners_function_not_see_the_callers_arrays_change():

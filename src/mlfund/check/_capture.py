@@ -207,6 +207,8 @@ def _call_once(fn: Any, args: tuple[Any, ...], seconds: float) -> dict[str, Any]
         with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(seconds):
             warnings.simplefilter("ignore")
             out = fn(*private)
+            if out is None:
+                return {"ok": False, "error": "the function returned None", "none": True}
             arr = _plain_array(out, "the function's result")
     except TimeLimitExceeded:
         return {"ok": False, "error": f"TimeoutError: took longer than {seconds:g} s"}
