@@ -18,6 +18,7 @@ _STYLE = {
     INVALID: ("#fef7e0", "#8a5a00", "⚠ Cannot read this answer"),
     UNDECIDED: ("#e8f0fe", "#174ea6", "? Undecided"),
 }
+_UNANSWERED = ("#f1f3f4", "#5f6368", "○ No answer yet")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +70,14 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def _style(self) -> tuple[str, str, str]:
+        if self.verdict == INVALID and self.feedback.startswith("No answer"):
+            return _UNANSWERED
+        return _STYLE[self.verdict]
+
     def summary(self) -> str:
         """One plain-text paragraph: the verdict, the points and the feedback."""
-        label = _STYLE[self.verdict][2]
+        label = self._style()[2]
         head = f"{label} — {self.earned:g}/{self.points:g} point(s)"
         if self.exercise:
             head = f"[{self.exercise}] {head}"
@@ -86,7 +92,7 @@ class CheckResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        background, colour, label = _STYLE[self.verdict]
+        background, colour, label = self._style()
         esc = html.escape
         parts = [
             f'<div class="mlfund-check" style="border-left:4px solid {colour};'
