@@ -6,8 +6,7 @@ import base64
 import csv
 import html
 import io
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,12 +159,3 @@ def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def mistakes_by_item(course_dir: Path, assignment: str) -> dict[str, dict[str, int]]:
-    """Counts of mistake notes per item (also written as JSON next to the report)."""
-    stats = item_results(course_dir / "autograded", assignment)
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for gid, item in stats.items():
-        out[gid] = dict(item.mistakes)
-    return json.loads(json.dumps(out))

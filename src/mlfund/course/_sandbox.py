@@ -41,18 +41,6 @@ class ConfinementError(RuntimeError):
     """The child could not be confined as asked; the learner's code must not run."""
 
 
-@dataclass
-class ConfinementReport:
-    limits: bool = False
-    hidden: list[str] = field(default_factory=list)
-    user: str | None = None
-    import_policy: tuple[str, ...] = ()
-
-    @property
-    def full(self) -> bool:
-        return self.limits and bool(self.hidden) and self.user is not None
-
-
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
