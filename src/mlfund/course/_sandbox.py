@@ -23,7 +23,6 @@ import pwd
 import resource
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets import Bool, Integer, List, Unicode
