@@ -11,7 +11,7 @@ from mlfund.exercises import w11
 
 N, v, r, n, Delta = sp.symbols("N v r n Delta", positive=True)
 c0, p_c, p_t = sp.symbols("c0 p_c p_t", positive=True)
-C_FP, C_FN = sp.symbols("C_FP C_FN", positive=True)
+C_R, C_FN = sp.symbols("C_R C_FN", positive=True)
 c, s, V = sp.symbols("c s V", positive=True)
 
 ANNUAL_SCALE = 12 * w11.MONTHLY_TRAFFIC * w11.ORDER_VALUE
@@ -75,6 +75,12 @@ def _error_counts(precision, flags, frauds):
     return flags - tp, frauds - tp  # false positives, false negatives
 
 
+def _daily_cash(precision, flags, frauds, review, missed):
+    """What is paid in cash: a review on every flag, the loss of every unflagged fraud."""
+    _, fn = _error_counts(precision, flags, frauds)
+    return flags * review + fn * missed
+
+
 def test_is_the_fn_change_the_difference_of_two_confusion_tables():
     P, F = sp.symbols("P F", positive=True)
     _, fn_before = _error_counts(P, n, F)
@@ -83,26 +89,35 @@ def test_is_the_fn_change_the_difference_of_two_confusion_tables():
                      - (fn_after - fn_before)) == 0
 
 
-def test_is_the_precision_saving_the_difference_of_two_daily_costs():
+def test_is_the_precision_saving_the_difference_of_two_daily_cash_bills():
     P, F = sp.symbols("P F", positive=True)
-
-    def cost(precision):
-        fp, fn = _error_counts(precision, n, F)
-        return fp * C_FP + fn * C_FN
-
-    saving = cost(P) - cost(P + Delta)
-    ref = _reference("w11-precision-lift-value", n=n, Delta=Delta, C_FP=C_FP, C_FN=C_FN)
+    saving = _daily_cash(P, n, F, C_R, C_FN) - _daily_cash(P + Delta, n, F, C_R, C_FN)
+    ref = _reference("w11-precision-lift-value", n=n, Delta=Delta, C_R=C_R, C_FN=C_FN)
     assert sp.expand(ref - saving) == 0
+    assert sp.expand(ref - n * Delta * C_FN) == 0   # the review bill does not move
 
 
-def test_is_the_precision_lift_in_dollars_the_daily_cost_difference():
-    def cost(precision, frauds=4_000):
-        fp, fn = _error_counts(precision, w11.FLAGS_PER_DAY, frauds)
-        return fp * w11.COST_FP + fn * w11.COST_FN
+def _cash_from_sklearn(precision, frauds=4_000, payments=100_000):
+    """The daily cash bill recounted from scikit-learn's confusion matrix of one day."""
+    from sklearn.metrics import confusion_matrix
 
+    flags = w11.FLAGS_PER_DAY
+    caught = round(precision * flags)
+    y_true = np.zeros(payments, dtype=int)
+    y_true[:frauds] = 1
+    y_pred = np.zeros(payments, dtype=int)
+    y_pred[:caught] = 1                                   # flagged frauds
+    y_pred[frauds:frauds + flags - caught] = 1            # flagged legitimate payments
+    tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
+    assert tp + fp == flags
+    return (tp + fp) * w11.REVIEW_COST + fn * w11.MISSED_FRAUD_COST
+
+
+def test_is_the_precision_lift_in_dollars_the_daily_cash_difference():
     after = w11.PRECISION_NOW * (1 + w11.RELATIVE_LIFT)
-    assert exercises.get("w11-precision-lift-dollars").reference() == pytest.approx(
-        cost(w11.PRECISION_NOW) - cost(after))
+    want = _cash_from_sklearn(w11.PRECISION_NOW) - _cash_from_sklearn(after)
+    assert exercises.get("w11-precision-lift-dollars").reference() == pytest.approx(want)
+    assert want == pytest.approx(5_000 * 0.012 * 150)  # $9,000 a day, not 5,000·0.012·158
 
 
 def test_is_the_expected_value_sklearns_confusion_matrix_weighted():

@@ -116,8 +116,12 @@ def precision_lift_value(precision_before: float, precision_after: float, *,
 
         n_flagged · Δ · (v_TP - v_FP - v_FN + v_TN),
 
-    which is n_flagged · Δ · (C_FP + C_FN) with costs C_FP, C_FN and no value for
-    correct decisions. With the default ``n_flagged=1`` it is the value per flagged case.
+    With regrets (C_FP, C_FN relative to the right decision, correct decisions worth
+    nothing) it is n_flagged · Δ · (C_FP + C_FN). In cash, when every flagged case is
+    reviewed at a cost r (v_TP = v_FP = -r) and a missed positive loses C_FN, the review
+    bill does not change and the value is n_flagged · Δ · C_FN: counting a converted
+    flag's review as saved as well counts it twice. With the default ``n_flagged=1`` it is
+    the value per flagged case.
 
     Parameters
     ----------
@@ -134,12 +138,12 @@ def precision_lift_value(precision_before: float, precision_after: float, *,
 
     Examples
     --------
-    A fraud team reviews 10,000 flags a day; a $5 review is wasted on a false alarm and
-    a missed fraud costs $100. Precision 0.80 → 0.82 is worth:
+    A fraud team reviews 10,000 flags a day at $5 a review, fraud or not, and a missed
+    fraud costs $100. Precision 0.80 → 0.82 saves, in cash, the 200 frauds now caught:
 
-    >>> round(precision_lift_value(0.80, 0.82, n_flagged=10_000,
+    >>> round(precision_lift_value(0.80, 0.82, n_flagged=10_000, value_tp=-5.0,
     ...                            value_fp=-5.0, value_fn=-100.0))
-    21000
+    20000
     """
     before = check_probability("precision_before", precision_before)
     after = check_probability("precision_after", precision_after)

@@ -37,9 +37,10 @@ ORDER_VALUE = 80.0
 # The A/B test behind the rates: visitors per arm and conversions.
 N_PER_ARM, CONTROL_CONVERSIONS, TREATMENT_CONVERSIONS = 50_000, 1_500, 1_575
 
-# Fraud review: flags reviewed a day, precision now and after a 2 % relative lift, costs.
+# Fraud review: flags reviewed a day, precision now and after a 2 % relative lift; in cash,
+# every flag is reviewed (fraud or not) and every missed fraud is lost.
 FLAGS_PER_DAY, PRECISION_NOW, RELATIVE_LIFT = 5_000, 0.60, 0.02
-COST_FP, COST_FN = 8.0, 150.0
+REVIEW_COST, MISSED_FRAUD_COST = 8.0, 150.0
 
 # Churn campaign.
 CHURN_CONTACTED, CHURN_PRECISION = 5_000, 0.22
@@ -77,11 +78,13 @@ def _precision_after(lift: float = RELATIVE_LIFT) -> float:
     return PRECISION_NOW * (1 + lift)
 
 
-def _precision_value(*, after: float | None = None, value_fp: float = -COST_FP,
-                     value_fn: float = -COST_FN) -> float:
+def _precision_value(*, after: float | None = None, value_tp: float = -REVIEW_COST,
+                     value_fp: float = -REVIEW_COST,
+                     value_fn: float = -MISSED_FRAUD_COST) -> float:
+    """Daily cash value of the lift with the n flags fixed: every flag pays a review."""
     after = _precision_after() if after is None else after
     return _ev().precision_lift_value(PRECISION_NOW, after, n_flagged=FLAGS_PER_DAY,
-                                      value_fp=value_fp, value_fn=value_fn)
+                                      value_tp=value_tp, value_fp=value_fp, value_fn=value_fn)
 
 
 def _churn(**changes):
@@ -237,8 +240,8 @@ EXERCISES = (
     Exercise(
         id="w11-precision-fn-change",
         kind="expression",
-        prompt="Step 1: change in the number of false negatives when precision rises by Delta "
-               "with n flagged and the number of frauds fixed.",
+        prompt="Step 1: change in the number of false negatives a day when precision rises by "
+               "Delta (absolute) with n flags a day and the number of frauds fixed.",
         reference=lambda n, Delta: -n * Delta,
         symbols={"n": "positive", "Delta": "positive"},
         mistakes=(
@@ -254,39 +257,48 @@ EXERCISES = (
     Exercise(
         id="w11-precision-lift-value",
         kind="expression",
-        prompt="Step 2: daily saving from the precision lift Delta, costs C_FP (false alarm) "
-               "and C_FN (missed fraud).",
-        reference=lambda n, Delta, C_FP, C_FN: _esym().precision_lift_value(
-            n, Delta, value_fp=-C_FP, value_fn=-C_FN),
-        symbols={"n": "positive", "Delta": "positive", "C_FP": "positive", "C_FN": "positive"},
+        prompt="Step 2: daily cash saving from an absolute precision lift Delta with n flags a "
+               "day, each reviewed at C_R (fraud or not), and C_FN lost per missed fraud.",
+        reference=lambda n, Delta, C_R, C_FN: _esym().precision_lift_value(
+            n, Delta, value_tp=-C_R, value_fp=-C_R, value_fn=-C_FN),
+        symbols={"n": "positive", "Delta": "positive", "C_R": "positive", "C_FN": "positive"},
         mistakes=(
-            Mistake("fp-only", "You counted the false alarms avoided but not the frauds caught: "
-                    "each false positive turned true positive is also one false negative fewer "
-                    "(step 1).", form="n*Delta*C_FP"),
-            Mistake("fn-only", "The frauds now caught are only half of it: n·Δ fewer false "
-                    "alarms also save their review cost.", form="n*Delta*C_FN"),
-            Mistake("fp-as-cost", "The false positives go down, so their cost is saved too: "
-                    "both costs add.", form="n*Delta*(C_FN - C_FP)"),
+            Mistake("double-count", "That counts the review twice. All n flags are reviewed "
+                    "and paid for whatever the precision, so the review bill does not change; "
+                    "what changes is the n·Δ frauds no longer missed.",
+                    form="n*Delta*(C_R + C_FN)"),
+            Mistake("review-only", "The reviews are paid on every flag, before and after the "
+                    "lift: they save nothing. The saving is the frauds now caught (step 1).",
+                    form="n*Delta*C_R"),
+            Mistake("net-of-review", "A flag that turns from a false alarm into a caught fraud "
+                    "was reviewed before too: its review is not an extra cost.",
+                    form="n*Delta*(C_FN - C_R)"),
             Mistake("per-flag", "That is the saving per flagged case; there are n a day.",
-                    form="Delta*(C_FP + C_FN)"),
+                    form="Delta*C_FN"),
         ),
+        hint="daily cash = n·C_R (reviews) + (frauds − TP)·C_FN (losses); compare the two "
+             "precisions.",
     ),
     Exercise(
         id="w11-precision-lift-dollars",
         kind="number",
-        prompt="Daily value of a 2 % (relative) precision lift from 0.60, 5,000 flags a day, "
-               "C_FP = $8, C_FN = $150.",
+        prompt="Daily cash value of a 2 % relative precision lift from 0.60 with 5,000 flags a "
+               "day, an $8 review on every flag and $150 lost per missed fraud.",
         reference=lambda: _precision_value(),
         mistakes=(
             Mistake("absolute-lift", "A 2 % lift on a precision of 0.60 is relative: "
-                    "0.60 × 1.02 = 0.612, not 0.62.",
+                    "0.60 × 1.02 = 0.612, not 0.62 (that would be 2 percentage points).",
                     value=lambda: _precision_value(after=PRECISION_NOW + RELATIVE_LIFT)),
-            Mistake("fp-only", "Each false alarm avoided is also a fraud caught: add the cost "
-                    "of a miss.", value=lambda: _precision_value(value_fn=0.0)),
-            Mistake("fn-only", "The avoided reviews save money too: add the cost of a false "
-                    "alarm.", value=lambda: _precision_value(value_fp=0.0)),
-            Mistake("fp-as-cost", "Fewer false alarms is a saving, not a cost: C_FP + C_FN per "
-                    "converted flag.", value=lambda: _precision_value(value_fp=COST_FP)),
+            Mistake("double-count", "That counts the review twice: every flag is reviewed and "
+                    "paid for whatever the precision, so the review bill is unchanged; only the "
+                    "frauds now caught save money.",
+                    value=lambda: _precision_value(value_tp=0.0)),
+            Mistake("review-only", "The reviews are paid on every flag before and after: they "
+                    "save nothing. The saving is the frauds now caught, $150 each.",
+                    value=lambda: _precision_value(value_tp=0.0, value_fn=0.0)),
+            Mistake("net-of-review", "A converted flag was reviewed before too: its review is "
+                    "not an extra cost to subtract.",
+                    value=lambda: _precision_value(value_tp=-2 * REVIEW_COST)),
         ),
     ),
     Exercise(
