@@ -150,18 +150,30 @@ def test_is_the_threshold_where_the_expected_costs_meet():
     assert sp.simplify(_ref("w09-cost-threshold", p=p, C_FP=C_FP, C_FN=C_FN) - meet) == 0
 
 
-def test_is_the_fraud_threshold_five_over_two_hundred_and_five():
-    assert _ref("w09-fraud-threshold") == pytest.approx(5 / 205)
+def test_is_the_fraud_threshold_the_review_cost_over_the_chargeback():
+    # the review is paid on frauds too: review when 5 < 200·p
+    assert _ref("w09-fraud-threshold") == pytest.approx(5 / 200)
+    # the same threshold from the generic formula, with C_FN the regret 200 − 5
+    t_star = symbolic.cost_optimal_threshold(C_FP, C_FN).subs({C_FP: 5, C_FN: 200 - 5})
+    assert float(t_star) == pytest.approx(5 / 200)
 
 
-def test_does_the_fraud_threshold_minimise_the_simulated_cost():
+def test_does_the_fraud_threshold_minimise_the_simulated_cash_cost():
     rng = np.random.default_rng(9)
     prob = rng.beta(0.3, 12, size=400_000)
     fraud = rng.random(prob.size) < prob
     thresholds = np.linspace(0.0, 0.2, 201)
-    cost = [np.mean(np.where(prob >= t, 5.0 * ~fraud, 200.0 * fraud)) for t in thresholds]
+    # in cash: every reviewed payment costs $5, every fraud not reviewed $200
+    cost = [np.mean(np.where(prob >= t, 5.0, 200.0 * fraud)) for t in thresholds]
     assert thresholds[int(np.argmin(cost))] == pytest.approx(_ref("w09-fraud-threshold"),
-                                                             abs=0.01)
+                                                             abs=0.005)
+
+
+def test_is_the_fraud_threshold_the_mock_reviews_formula_at_these_costs():
+    formula = exercises.get("w12-review-threshold").reference
+    r, v = sp.symbols("r v", positive=True)
+    value = float(formula(r=r, v=v).subs({r: w09.REVIEW_COST, v: w09.CHARGEBACK_COST}))
+    assert _ref("w09-fraud-threshold") == pytest.approx(value)
 
 
 def test_is_auc_unchanged_and_calibration_changed_by_cubing():

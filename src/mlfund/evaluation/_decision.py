@@ -24,7 +24,10 @@ def cost_optimal_threshold(cost_fp: float, cost_fn: float, *, cost_tp: float = 0
 
         t* = (C_FP - C_TN) / ((C_FP - C_TN) + (C_FN - C_TP)),
 
-    which is C_FP / (C_FP + C_FN) when correct decisions cost nothing.
+    which is C_FP / (C_FP + C_FN) when correct decisions cost nothing: the costs are then
+    regrets, what a wrong decision costs more than the right one. A price paid whenever
+    one acts (a review, also paid on a true positive) is ``cost_tp``, or is subtracted
+    from C_FN.
 
     Parameters
     ----------
@@ -46,10 +49,14 @@ def cost_optimal_threshold(cost_fp: float, cost_fn: float, *, cost_tp: float = 0
 
     Examples
     --------
-    Missing a fraud costs $100, a false alarm a $5 review: act from p = 5/105 ≈ 0.048.
+    A review costs $5 on every payment reviewed, fraud or not, and a missed fraud $100:
+    review from p = 5/100, whether the review is a cost of the true positive too or is
+    taken out of the regret of a miss (5/105 would treat a caught fraud as free).
 
-    >>> round(cost_optimal_threshold(5.0, 100.0), 4)
-    0.0476
+    >>> round(cost_optimal_threshold(5.0, 100.0, cost_tp=5.0), 4)
+    0.05
+    >>> round(cost_optimal_threshold(5.0, 100.0 - 5.0), 4)
+    0.05
     >>> cost_optimal_threshold(1.0, 1.0)  # symmetric costs: the usual 0.5
     0.5
     """

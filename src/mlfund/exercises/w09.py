@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlfund.exercises import _shared
 from mlfund.exercises._spec import Exercise, Mistake
 
 # Implementations must be the learner's own: no metric or logistic-regression library.
 _NO_LIBRARY = ("sklearn", "mlfund.evaluation", "scipy.stats", "statsmodels")
 
-# A review of a flagged payment costs $5; a missed fraud costs a $200 chargeback.
-_REVIEW_COST, _CHARGEBACK_COST = 5.0, 200.0
+# A review costs $5 on every payment reviewed, fraud or not, and stops the fraud; a fraud
+# that is not reviewed costs a $200 chargeback (week 12's Q9 with r = 5, v = 200).
+REVIEW_COST, CHARGEBACK_COST = 5.0, 200.0
 
 
 def _sym():
@@ -66,7 +68,8 @@ def _log_loss_curvature_at_minimum(q):
 
 
 def _fraud_threshold() -> float:
-    return _ev().cost_optimal_threshold(_REVIEW_COST, _CHARGEBACK_COST)
+    # the review is paid on frauds too: C_TP = r, so t* = r/v
+    return _ev().cost_optimal_threshold(REVIEW_COST, CHARGEBACK_COST, cost_tp=REVIEW_COST)
 
 
 # --- probes (pure numpy: they run in the learner's kernel) --------------------------------
@@ -402,20 +405,14 @@ EXERCISES = (
     Exercise(
         id="w09-fraud-threshold",
         kind="number",
-        prompt="A review costs $5, a missed fraud a $200 chargeback. Above which calibrated "
-               "fraud probability should a payment be reviewed?",
+        prompt="A review costs $5 on every payment reviewed (fraud or not) and stops the fraud; "
+               "a missed fraud costs a $200 chargeback. Above which calibrated fraud "
+               "probability should a payment be reviewed?",
         reference=_fraud_threshold,
         rtol=1e-3,
-        mistakes=(
-            Mistake("default-half", "0.5 minimises the error rate, not the cost: a miss costs "
-                    "40 times a review, so review from a much lower probability.",
-                    value=lambda: 0.5),
-            Mistake("costs-swapped", "The costs are swapped: t* = C_FP/(C_FP + C_FN) with "
-                    "C_FP = $5 (a needless review) and C_FN = $200 (a missed fraud).",
-                    value=lambda: _ev().cost_optimal_threshold(_CHARGEBACK_COST, _REVIEW_COST)),
-            Mistake("cost-ratio", "5/200 is the break-even odds p/(1 − p); the probability is "
-                    "5/(5 + 200).", value=lambda: _REVIEW_COST / _CHARGEBACK_COST),
-        ),
+        mistakes=tuple(m.as_value(r=REVIEW_COST, v=CHARGEBACK_COST)
+                       for m in _shared.REVIEW_THRESHOLD_MISTAKES),
+        hint="review when the review's cost is below the expected loss of not reviewing.",
     ),
     Exercise(
         id="w09-monotone-transform",

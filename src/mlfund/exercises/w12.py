@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from mlfund.exercises import _shared
 from mlfund.exercises._spec import Exercise, Mistake
 
 # --- lazy access to the reference library --------------------------------------------------
@@ -445,21 +446,10 @@ EXERCISES = (
         kind="expression",
         prompt="Probability above which to review a transaction: a review costs r (fraud or "
                "not) and stops the fraud; a missed fraud costs v.",
-        reference=lambda r, v: _eval_sym().cost_optimal_threshold(r, v, r, 0),
+        reference=_shared.review_threshold,
         symbols={"r": (0.5, 5.0), "v": (10.0, 500.0)},
-        mistakes=(
-            Mistake("free-true-positive", "This treats a caught fraud as free. The review is "
-                    "paid on true positives too (C_TP = r): compare r with the expected loss "
-                    "p·v of not reviewing.", form="r/(r + v)"),
-            Mistake("swapped-costs", "The costs are swapped: a higher review cost should raise "
-                    "the threshold, not lower it.", form="v/(r + v)"),
-            Mistake("half", "1/2 is the threshold only when the two errors cost the same and "
-                    "correct decisions are free.", form="1/2"),
-            Mistake("odds-not-probability", "That is a threshold on the odds p/(1 − p); turn it "
-                    "back into a probability.", form="r/(v - r)"),
-        ),
-        hint="review when its expected cost r is below the expected cost of not reviewing, "
-             "p·v.",
+        mistakes=tuple(m.as_form() for m in _shared.REVIEW_THRESHOLD_MISTAKES),
+        hint="review when the review's cost is below the expected loss of not reviewing.",
     ),
     # Q10a — week 10: the standard error of a k-fold estimate
     Exercise(
