@@ -24,12 +24,17 @@ def _workbook_open(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from mlfund.course._local import format_table, grade_notebook
+    from mlfund.grading import GraderFault
 
     try:
         rows, isolation = grade_notebook(args.path, timeout=args.timeout)
     except (FileNotFoundError, ValueError) as exc:
         print(f"mlfund grade: {exc}", file=sys.stderr)
         return 2
+    except GraderFault as exc:
+        print(f"mlfund grade: the grader failed, so there is no grade (this is not your "
+              f"answer's fault): {exc}", file=sys.stderr)
+        return 3
     print(format_table(rows))
     print(f"\nIsolation: {isolation}.")
     return 0

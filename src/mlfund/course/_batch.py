@@ -33,7 +33,12 @@ log = logging.getLogger("mlfund.course")
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One submission's result: ``graded`` with its score, or ``error`` with the reason."""
+    """One submission's result.
+
+    ``status`` is ``graded`` (with its score), ``error`` (the submission itself is at fault:
+    a missing or unreadable notebook; kept until the files change), ``fault`` (the grader
+    failed: no score is recorded and the next run grades it again) or ``skipped``.
+    """
 
     student: str
     status: str
@@ -101,7 +106,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy: str,
-                 stock: bool) -> None:
+                 stock: bool, assignment: str = "") -> None:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -111,10 +116,8 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
     warnings.filterwarnings("ignore")
     config = load_config(course_dir, db_url)
     if not stock:
-        from mlfund.course import _minikernel
         from mlfund.course._fastexec import ForkExecute
 
-        _minikernel.warm_up()
         steps = list(config.Autograde.autograde_preprocessors)
         steps = [ForkExecute if getattr(s, "__name__", "") == "Execute" else s for s in steps]
         config.Autograde.autograde_preprocessors = steps
@@ -126,6 +129,11 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
     _WORKER["api"] = NbGraderAPI(coursedir=coursedir, config=config,
                                  log=logging.getLogger("mlfund.nbgrader"))
     _WORKER["course_dir"] = Path(course_dir)
+    _WORKER["canary"] = None
+    if not stock and assignment:
+        from mlfund.course._canary import canary_failure
+
+        _WORKER["canary"] = canary_failure(assignment, config=config)
 
 
 def _last_error(log_text: str) -> str:
@@ -140,11 +148,17 @@ def _last_error(log_text: str) -> str:
     return lines[-1][:300] if lines else "unknown error"
 
 
+class CanaryFailed(RuntimeError):
+    """The week's own solution notebook does not reach full marks here: grading would lie."""
+
+
 def _grade_one(assignment: str, student: str) -> Outcome:
     started = time.monotonic()
     api = _WORKER["api"]
     course_dir: Path = _WORKER["course_dir"]
     digest = submission_digest(course_dir, assignment, student)
+    if _WORKER.get("canary"):
+        return Outcome(student, "fault", error=f"canary: {_WORKER['canary']}", digest=digest)
     problem = check_submission(course_dir, assignment, student)
     try:
         result = api.autograde(assignment, student, force=True, create=True)
@@ -152,11 +166,36 @@ def _grade_one(assignment: str, student: str) -> Outcome:
         result = {"success": False, "log": f"{type(exc).__name__}: {exc}"}
     seconds = round(time.monotonic() - started, 3)
     if not result.get("success"):
-        reason = problem or _last_error(result.get("log", "") or result.get("error", ""))
-        return Outcome(student, "error", seconds=seconds, error=reason, digest=digest)
+        log_text = result.get("log", "") or result.get("error", "") or ""
+        if problem:
+            return Outcome(student, "error", seconds=seconds, error=problem, digest=digest)
+        _forget_grade(api, assignment, student)
+        return Outcome(student, "fault", seconds=seconds, digest=digest,
+                       error=_fault_reason(log_text))
     score, max_score = _scores(api, assignment, student)
     return Outcome(student, "error" if problem else "graded", score, max_score, seconds,
                    error=problem, digest=digest)
+
+
+def _fault_reason(log_text: str) -> str:
+    """The grader fault named in nbgrader's log, else its last error."""
+    for line in reversed((log_text or "").splitlines()):
+        if "grader fault" in line:
+            return line[line.index("grader fault"):][:400]
+    return f"grader fault: {_last_error(log_text)}"
+
+
+def _forget_grade(api, assignment: str, student: str) -> None:
+    """A submission that the grader failed on keeps no score in the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+            gb.remove_submission(assignment, student)
+    except MissingEntry:
+        pass
+    except Exception as exc:  # the gradebook itself is unreachable: say so in the log
+        log.warning("could not remove the failed grade of %s: %s", student, exc)
 
 
 def check_submission(course_dir: Path, assignment: str, student: str) -> str | None:
@@ -209,7 +248,7 @@ class Progress:
 
     def update(self, outcome: Outcome) -> None:
         self.done += 1
-        self.errors += outcome.status == "error"
+        self.errors += outcome.status in ("error", "fault")
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.started
@@ -263,8 +302,9 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
     todo, outcomes = [], []
     for student in everyone:
         previous = done.get(student)
-        if previous is not None and previous.digest == submission_digest(course_dir, assignment,
-                                                                         student):
+        same = previous is not None and previous.digest == submission_digest(
+            course_dir, assignment, student)
+        if same and previous.status != "fault":
             outcomes.append(Outcome(student, "skipped", previous.score, previous.max_score,
                                     previous.seconds, previous.error, previous.digest))
         else:
@@ -274,7 +314,7 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
     jobs = max(1, jobs or os.cpu_count() or 1)
     bar = Progress(len(todo), enabled=progress)
     context = multiprocessing.get_context("fork")
-    initargs = (str(course_dir), db_url, timeout, late_policy, stock)
+    initargs = (str(course_dir), db_url, timeout, late_policy, stock, assignment)
     remaining = list(todo)
     attempts = 0
     while remaining and attempts < 3:
@@ -293,6 +333,11 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
                 except Exception as exc:
                     outcome = Outcome(student, "error", error=f"{type(exc).__name__}: {exc}",
                                       digest=submission_digest(course_dir, assignment, student))
+                if outcome.status == "fault" and (outcome.error or "").startswith("canary: "):
+                    for other in futures:
+                        other.cancel()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise CanaryFailed(outcome.error[len("canary: "):])
                 _append(journal, outcome)
                 outcomes.append(outcome)
                 bar.update(outcome)
@@ -300,7 +345,8 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
                     on_outcome(outcome)
         remaining = broken
     for student in remaining:
-        outcome = Outcome(student, "error", error="the grading worker crashed three times",
+        outcome = Outcome(student, "fault", error="grader fault: the grading worker crashed "
+                                                  "three times",
                           digest=submission_digest(course_dir, assignment, student))
         _append(journal, outcome)
         outcomes.append(outcome)

@@ -1,11 +1,17 @@
-"""``ForkExecute``: nbgrader's Execute step on a warmed-up, forked one-shot kernel."""
+"""``ForkExecute``: nbgrader's Execute step on a confined one-shot kernel.
+
+The kernel is forked from the clean grading process (:mod:`mlfund.grading`), never from this
+process, which holds the gradebook, the source notebooks and the exercise catalogue. A
+failure of the grading machinery raises :class:`~mlfund.grading.GraderFault`: nbgrader then
+records no grade for the notebook, and the batch reports the submission as a grader fault to
+be retried.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 
@@ -13,43 +19,42 @@ from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
-from mlfund.course import _minikernel
-from mlfund.course._sandbox import Confinement, is_root, kill_processes_of
+from mlfund.course._sandbox import Confinement
+from mlfund.grading import GraderFault
+from mlfund.grading._client import CleanProcess, RunResult, kernel_environment
 
-_SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+#: One clean grading process per set of forbidden modules, for the life of this process.
+_CLEAN: dict[tuple[str, ...], CleanProcess] = {}
 
 
-def kernel_environment(cwd: str) -> dict[str, str]:
-    """A clean environment for the learner's code: no secrets of the grader's."""
-    env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
-    env.update({
-        "HOME": cwd,
-        "TMPDIR": cwd,
-        "MPLCONFIGDIR": os.path.join(cwd, ".matplotlib"),
-        "MPLBACKEND": "Agg",
-        "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    })
-    env.setdefault("PATH", os.path.dirname(sys.executable))
-    return env
+def clean_process(forbidden: set[str] | tuple[str, ...]) -> CleanProcess:
+    key = tuple(sorted(forbidden))
+    if key not in _CLEAN:
+        _CLEAN[key] = CleanProcess(forbidden=key)
+    return _CLEAN[key]
+
+
+def close_clean_processes() -> None:
+    for process in _CLEAN.values():
+        process.close()
+    _CLEAN.clear()
 
 
 class ForkExecute(NbGraderPreprocessor):
-    """Execute the notebook in a one-shot child process forked from a warmed-up parent."""
+    """Execute the notebook in a confined one-shot kernel of the clean grading process."""
 
     timeout = Integer(60, help="Seconds a cell may run before it is interrupted.").tag(config=True)
     total_timeout = Float(600.0, help="Seconds the whole notebook may run.").tag(config=True)
-    confine = Bool(True, help="Confine the learner's code (see mlfund.course._sandbox)."
-                   ).tag(config=True)
+    confine = Bool(True, help="Confine the learner's code (see mlfund.grading._view). "
+                   "Without it the kernel still runs in the clean process, with resource "
+                   "limits only.").tag(config=True)
 
     def hidden_paths(self) -> list[str]:
         """The course sources, the course folder and the config: never visible to the kernel."""
         from mlfund.course._nbgrader import project_root
 
-        paths = [str(project_root() / "notebooks"), str(project_root() / "autograder")]
+        root = project_root()
+        paths = [str(root / "notebooks"), str(root / "autograder"), str(root / ".git")]
         course = self.config.get("CourseDirectory", {}).get("root")
         if isinstance(course, str) and course:
             paths.append(course)
@@ -67,20 +72,19 @@ class ForkExecute(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         source_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         cells = [(i, cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-        confinement = self.confinement_for(nb) if self.confine else None
-        if confinement is not None and confinement.require_isolation and not is_root():
-            raise RuntimeError("full isolation was required (Confinement.require_isolation) "
-                               "but the grader is not root.")
-        owner = confinement.prepare() if confinement is not None and is_root() else None
+        confinement = self.confinement_for(nb)
+        mode = confinement.mode() if self.confine else "none"
+        owner = confinement.run_ids() if mode in ("full", "uid") else None
+        process = clean_process(confinement.forbidden_imports)
         with scratch_directory(source_dir, owner) as cwd:
-            try:
-                result = _minikernel.run_cells(
-                    cells, cwd=cwd, env=kernel_environment(cwd), cell_timeout=self.timeout,
-                    total_timeout=self.total_timeout,
-                    prepare=confinement.apply if confinement is not None else None)
-            finally:
-                if owner is not None:
-                    kill_processes_of(owner[0])  # whatever the learner's code left running
+            request = confinement.request(cells, cwd=cwd, env=kernel_environment(cwd),
+                                          mode=mode, ids=owner,
+                                          public=public_entries(nb))
+            result = process.run(request, cell_timeout=self.timeout,
+                                 total_timeout=self.total_timeout)
+        fault = infrastructure_failure(result, confinement.forbidden_imports)
+        if fault:
+            raise GraderFault(fault)
         count = 0
         reported = False
         for i, cell in enumerate(nb.cells):
@@ -96,12 +100,65 @@ class ForkExecute(NbGraderPreprocessor):
                     outputs = [{"output_type": "error", "ename": "DeadKernelError",
                                 "evalue": reason, "traceback": [f"DeadKernelError: {reason}"]}]
                     reported = True
-            cell.outputs = [from_dict(_clean(o)) for o in outputs]
+            cell.outputs = [from_dict(o) for o in outputs]
         resources.setdefault("mlfund", {})["execution"] = {
             "seconds": round(result.seconds, 3), "died": result.died,
-            "timed_out": result.timed_out,
+            "timed_out": result.timed_out, "isolation": mode,
         }
         return nb, resources
+
+
+def infrastructure_failure(result: RunResult, forbidden: list[str]) -> str | None:
+    """A reason when the run failed for the grader's reasons, not the learner's.
+
+    A module that the grader can import and the assignment does not forbid, but that the
+    kernel could not import, means the kernel's view of the installation is wrong.
+    """
+    import importlib.util
+
+    from mlfund.grading._policy import ALWAYS_HIDDEN, is_banned
+
+    for outputs in result.outputs.values():
+        for output in outputs:
+            if output.get("output_type") != "error" or output.get("ename") not in (
+                    "ModuleNotFoundError", "ImportError"):
+                continue
+            name = _missing_module(str(output.get("evalue", "")))
+            if not name or is_banned(name, [*forbidden, *ALWAYS_HIDDEN]):
+                continue
+            try:
+                found = importlib.util.find_spec(name) is not None
+            except (ImportError, ValueError):
+                found = False
+            if found:
+                return (f"the kernel could not import {name}, which is installed "
+                        f"({str(output.get('evalue', ''))[:200]})")
+    return None
+
+
+def _missing_module(message: str) -> str:
+    import re
+
+    match = re.search(r"No module named '([\w.]+)'", message)
+    if match:
+        return match.group(1)
+    match = re.search(r"cannot import name '\w+' from '([\w.]+)'", message)
+    return match.group(1) if match else ""
+
+
+def public_entries(nb: NotebookNode) -> dict[str, dict]:
+    """The public facts of the exercises this notebook checks (no reference, no mistakes)."""
+    from mlfund import exercises
+    from mlfund.check._api import public_entry
+
+    entries = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        for candidate in (grade_id, grade_id[:-5] if grade_id.endswith("-test") else ""):
+            spec = exercises.find(candidate) if candidate else None
+            if spec is not None:
+                entries[spec.id] = public_entry(spec)
+    return entries
 
 
 def forbidden_imports_of(nb: NotebookNode) -> set[str]:
@@ -119,36 +176,25 @@ def forbidden_imports_of(nb: NotebookNode) -> set[str]:
 
 @contextlib.contextmanager
 def scratch_directory(source_dir: str, owner: tuple[int, int] | None) -> Iterator[str]:
-    """A fresh folder with the assignment's files (not notebooks), owned by the kernel's user."""
-    scratch = tempfile.mkdtemp(prefix="mlfund-kernel-")
+    """A fresh folder with the assignment's files (not notebooks), owned by the kernel's user.
+
+    It lies in ``RUN/work``; ``RUN/root`` is where the kernel mounts its view.
+    """
+    run = tempfile.mkdtemp(prefix="mlfund-run-")
+    scratch = os.path.join(run, "work")
+    os.mkdir(scratch, 0o700)
+    os.mkdir(os.path.join(run, "root"), 0o700)
     try:
         for entry in os.scandir(source_dir):
-            if entry.is_file() and not entry.name.endswith(".ipynb"):
-                shutil.copy2(entry.path, os.path.join(scratch, entry.name))
+            if entry.is_file(follow_symlinks=False) and not entry.name.endswith(".ipynb"):
+                shutil.copy2(entry.path, os.path.join(scratch, entry.name),
+                             follow_symlinks=False)
         if owner is not None:
             for root, dirs, files in os.walk(scratch):
                 for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                    os.chown(name, *owner)
-        os.chmod(scratch, 0o700)
+                    os.lchown(name, *owner)
+            os.chmod(run, 0o711)
         yield scratch
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
 
-
-def _clean(output: dict) -> dict:
-    """Keep only the fields the notebook format allows for each output type."""
-    kind = output.get("output_type")
-    if kind == "stream":
-        return {"output_type": "stream", "name": output.get("name", "stdout"),
-                "text": str(output.get("text", ""))}
-    if kind == "error":
-        return {"output_type": "error", "ename": str(output.get("ename", "Error")),
-                "evalue": str(output.get("evalue", "")),
-                "traceback": [str(t) for t in output.get("traceback", [])]}
-    data = {str(k): v for k, v in dict(output.get("data", {})).items()}
-    cleaned = {"output_type": kind if kind in ("display_data", "execute_result") else
-               "display_data", "data": data, "metadata": dict(output.get("metadata", {}))}
-    if cleaned["output_type"] == "execute_result":
-        count = output.get("execution_count")
-        cleaned["execution_count"] = count if isinstance(count, int) else None
-    return cleaned

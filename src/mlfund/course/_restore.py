@@ -48,8 +48,12 @@ class RestoreCellMetadata(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         source = self.source_notebook(resources)
-        if source is None:
-            return nb, resources
+        if source is not None:
+            self.restore(nb, source)
+        return nb, resources
+
+    def restore(self, nb: NotebookNode, source: NotebookNode) -> None:
+        """Put ``source``'s nbgrader metadata back on ``nb`` (in place)."""
         by_id = {gid: cell for cell in source.cells if (gid := _grade_id(cell))}
         last = {}
         for index, cell in enumerate(nb.cells):
@@ -80,7 +84,6 @@ class RestoreCellMetadata(NbGraderPreprocessor):
             if cell.get("id") in seen or not cell.get("id"):
                 cell["id"] = nbformat.v4.new_code_cell().id
             seen.add(cell["id"])
-        return nb, resources
 
     def _restore_deleted_tests(self, nb: NotebookNode, source: NotebookNode,
                                present: set[str]) -> None:

@@ -1,31 +1,27 @@
-"""A one-shot kernel: a child process, forked from a warmed-up parent, runs one notebook.
+"""The one-shot kernel's body: run a notebook's code cells in an IPython shell.
 
 Starting a Jupyter kernel and importing numpy, sympy and matplotlib in it takes seconds for
-every submission. Here the parent imports them once (:func:`warm_up`); each submission then
-runs in a fresh child made by ``fork`` — its own process, memory and limits, no state from
-any other submission — which executes the code cells in an IPython shell, captures their
-outputs in the notebook format, streams them back through a pipe, and exits.
-
-The protocol is one JSON document per line: ``{"cell": i, "outputs": [...]}`` after each
-cell, then ``{"done": true}``. The parent enforces the time limits: a cell past its limit
-gets ``SIGINT`` (a ``KeyboardInterrupt``, as Jupyter's interrupt), and if that does not stop
-it within a grace period the child's whole process group is killed.
+every submission. The clean grading process (:mod:`mlfund.grading._zygote`) imports them once
+(:func:`warm_up`); each submission then runs in a fresh child of it — its own process,
+memory, namespaces and limits, no state from any other submission — which executes the code
+cells, captures their outputs in the notebook format, writes them to its channel as one JSON
+document per line (``{"cell": i, "outputs": [...]}`` after each cell, then
+``{"done": true}``), and exits. The grader enforces the time limits (see
+:mod:`mlfund.grading._client`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-PRELOAD = ("numpy", "scipy", "scipy.stats", "scipy.special", "sympy", "matplotlib",
-           "matplotlib.pyplot", "mlfund.check", "mlfund.exercises", "mlfund.optimization",
+#: Imported once by the clean grading process, unless a notebook's exercise forbids one.
+#: The exercise catalogue is never among them: a graded kernel holds no reference.
+PRELOAD = ("numpy", "scipy", "scipy.special", "scipy.optimize", "scipy.stats", "sympy",
+           "matplotlib", "matplotlib.pyplot", "mlfund.check", "mlfund.optimization",
            "mlfund.inference", "mlfund.evaluation")
 
 MAX_STREAM_CHARS = 100_000
@@ -37,7 +33,7 @@ _shell = None
 
 
 def warm_up(modules: tuple[str, ...] = PRELOAD) -> None:
-    """Import the heavy modules and build the IPython shell once, in the parent."""
+    """Import the heavy modules and build the IPython shell once, in the clean process."""
     global _shell
     os.environ.setdefault("MPLBACKEND", "Agg")
     import importlib
@@ -165,38 +161,22 @@ class _Stream:
         raise OSError("this stream has no file descriptor")
 
 
-@dataclass
-class RunResult:
-    """What happened to a notebook run: outputs per cell, and how the run ended."""
+def run_notebook(channel: int, cells: list[tuple[int, str]]) -> None:
+    """Run ``cells`` (index, source) here, writing their outputs to ``channel``. Never returns.
 
-    outputs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    timed_out: list[int] = field(default_factory=list)
-    died: str | None = None
-    seconds: float = 0.0
-
-
-def _child(fd: int, cells: list[tuple[int, str]], cwd: str, env: dict[str, str],
-           prepare: Callable[[], None] | None) -> None:
-    """Body of the forked child. Never returns."""
+    Called in the confined kernel process, after :func:`mlfund.grading._view.build_view`
+    and the privilege drop; the learner's code runs from here on.
+    """
     try:
-        os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(env)
-        if prepare is not None:
-            prepare()
-        out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for std in (0, 1, 2):
-            os.dup2(devnull, std)  # the learner's code cannot write to the grader's terminal
+        out = os.fdopen(channel, "w", encoding="utf-8", buffering=1)
         sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
         import warnings
 
         warnings.filterwarnings("ignore", message=".*non-interactive.*")
-        shell = _shell
-        sys.path.insert(0, cwd)
+        shell = _shell if _shell is not None else _make_shell()
+        sys.path.insert(0, os.getcwd())
         kernel = os.getpid()
         for index, source in cells:
             _CAPTURE.reset()
@@ -224,95 +204,3 @@ def _child(fd: int, cells: list[tuple[int, str]], cwd: str, env: dict[str, str],
         pass
     finally:
         os._exit(0)
-
-
-def run_cells(cells: list[tuple[int, str]], *, cwd: str, env: dict[str, str],
-              cell_timeout: float = 60.0, total_timeout: float = 600.0,
-              prepare: Callable[[], None] | None = None) -> RunResult:
-    """Run ``cells`` (index, source) in a forked child; collect their outputs.
-
-    ``prepare`` runs in the child before any cell (resource limits, dropping privileges,
-    the import policy). The child is always gone when this returns.
-    """
-    if _shell is None:
-        warm_up()
-    read_fd, write_fd = os.pipe()
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(read_fd)
-        _child(write_fd, cells, cwd, env, prepare)
-    os.close(write_fd)
-    result = RunResult()
-    pending = [i for i, _ in cells]
-    buffer = b""
-    cell_started = time.monotonic()
-    interrupted_at: float | None = None
-    received = 0
-    try:
-        while pending:
-            now = time.monotonic()
-            if now - started > total_timeout:
-                result.died = f"the notebook ran past its total time limit ({total_timeout:g} s)"
-                break
-            if interrupted_at is None and now - cell_started > cell_timeout:
-                result.timed_out.append(pending[0])
-                _signal_group(pid, signal.SIGINT)
-                interrupted_at = now
-            if interrupted_at is not None and now - interrupted_at > INTERRUPT_GRACE:
-                result.died = (f"cell {pending[0]} ran past {cell_timeout:g} s and ignored the "
-                               "interrupt")
-                break
-            ready, _, _ = select.select([read_fd], [], [], 0.05)
-            if not ready:
-                continue
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                result.died = "the kernel died"
-                break
-            received += len(chunk)
-            if received > 4 * MAX_MESSAGE_BYTES:
-                result.died = "the notebook produced too much output"
-                break
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if message.get("done"):
-                    pending = []
-                    break
-                index = message.get("cell")
-                if index in pending:
-                    outputs = message.get("outputs", [])
-                    if index in result.timed_out:
-                        outputs = [o for o in outputs if o.get("ename") != "KeyboardInterrupt"]
-                        outputs.append(_timeout_error(cell_timeout))
-                    result.outputs[index] = outputs
-                    pending.remove(index)
-                    cell_started = time.monotonic()
-                    interrupted_at = None
-    finally:
-        _signal_group(pid, signal.SIGKILL)
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        os.close(read_fd)
-        result.seconds = time.monotonic() - started
-    return result
-
-
-def _timeout_error(seconds: float) -> dict[str, Any]:
-    return {"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
-            "traceback": [f"CellTimeoutError: the cell ran longer than {seconds:g} s"]}
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    for target in (-pid, pid):
-        try:
-            os.kill(target, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
