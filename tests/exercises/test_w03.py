@@ -176,6 +176,28 @@ def test_is_he_the_forward_condition_with_relu_halving_the_second_moment():
     assert is_zero(root - reference("w03-he-variance"))
 
 
+def test_is_the_variance_of_a_relu_output_smaller_than_its_second_moment():
+    # the notebook's claim: E[ReLU(z)²] = σ²/2, Var(ReLU(z)) = (1/2 − 1/(2π))σ² for a
+    # Gaussian z; checked by scipy's quadrature against the normal density
+    from scipy import integrate, stats
+
+    sigma = 1.7
+    second = integrate.quad(lambda x: x**2 * stats.norm.pdf(x, scale=sigma), 0, np.inf)[0]
+    first = integrate.quad(lambda x: x * stats.norm.pdf(x, scale=sigma), 0, np.inf)[0]
+    assert second == pytest.approx(sigma**2 / 2)
+    assert second - first**2 == pytest.approx((0.5 - 1 / (2 * math.pi)) * sigma**2)
+
+
+def test_is_the_variance_of_a_sum_the_second_moment_of_nonzero_mean_inputs():
+    # Var(Σ W_j x_j) = n Var(W) E[x²] for zero-mean W independent of x, whatever E[x]
+    rng = np.random.default_rng(34)
+    n_in, draws = 50, 200_000
+    x = rng.exponential(1.0, size=(draws, n_in))             # E[x] = 1, E[x²] = 2
+    w = rng.normal(scale=0.1, size=(draws, n_in))
+    y = np.sum(w * x, axis=1)
+    assert y.var() == pytest.approx(n_in * 0.01 * 2.0, rel=0.02)
+
+
 def test_does_he_keep_the_second_moment_through_a_deep_relu_net():
     rng = np.random.default_rng(33)
     width = 400

@@ -72,6 +72,16 @@ def test_is_the_t_interval_scipys_and_statsmodels():
     assert (low, high) == pytest.approx(DescrStatsW(data).tconfint_mean(alpha=0.05), rel=1e-12)
 
 
+def test_does_np_std_with_its_default_get_the_ddof_note():
+    """A learner who only forgot ddof=1 (the t quantile right) is told so."""
+    from mlfund.check import check
+
+    x = np.array(w05.SESSION_MINUTES)
+    half = stats.t.ppf(0.975, x.size - 1) * np.std(x) / np.sqrt(x.size)
+    result = check("w05-t-interval", (x.mean() - half, x.mean() + half)).result
+    assert result.mistake == "ddof-0"
+
+
 def test_is_the_mean_ci_reference_z_with_sigma_and_t_without():
     ref = SPECS["w05-mean-ci"].reference()
     probes = SPECS["w05-mean-ci"].probes()

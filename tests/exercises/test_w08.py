@@ -250,3 +250,14 @@ def test_do_the_function_items_forbid_the_metric_libraries():
     for spec in exercises.week(8):
         if spec.kind == "function":
             assert {"sklearn", "mlfund.evaluation"} <= set(spec.forbidden_imports)
+
+
+def test_does_an_fpr_of_one_percent_give_five_false_alarms_per_fraud():
+    # the written answer of 5.4: prevalence 0.2 %, FPR 1 %, every fraud flagged
+    frauds, legitimate = 2_000, 998_000
+    y_true = np.r_[np.ones(frauds), np.zeros(legitimate)].astype(int)
+    y_pred = y_true.copy()
+    y_pred[frauds:frauds + legitimate // 100] = 1
+    tn, fp, fn, tp = skm.confusion_matrix(y_true, y_pred).ravel()
+    assert fp / tp == pytest.approx(0.01 * 0.998 / 0.002, rel=1e-3)   # ≈ 5, not 10
+    assert skm.precision_score(y_true, y_pred) == pytest.approx(1 / 6, abs=0.002)

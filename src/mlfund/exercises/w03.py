@@ -282,8 +282,8 @@ EXERCISES = (
     Exercise(
         id="w03-he-variance",
         kind="expression",
-        prompt="He/Kaiming: Var(W) that keeps activations' second moment constant through ReLU "
-               "layers.",
+        prompt="He/Kaiming: Var(W) that keeps the pre-activations' variance constant through "
+               "ReLU layers, given E[ReLU(z)²] = E[z²]/2.",
         reference=lambda n_in, n_out: _sym().he_variance(n_in),
         symbols=_INIT_SYMBOLS,
         mistakes=(

@@ -177,9 +177,14 @@ EXERCISES = (
                     value=lambda: _sessions_t_interval(_z(0.95))),
             Mistake("ddof-0", "The standard deviation should divide by n − 1 (np.std(x, ddof=1)); "
                     "np.std's default ddof=0 is the MLE and makes the interval too narrow.",
-                    value=lambda: _sessions_t_interval(_t(0.95, len(SESSION_MINUTES)), ddof=0)),
+                    value=lambda: _sessions_t_interval(_t(0.95, len(SESSION_MINUTES) - 1),
+                                                       ddof=0)),
             Mistake("df-n", "The t distribution has n − 1 = 11 degrees of freedom, not n = 12.",
                     value=lambda: _sessions_t_interval(_t(0.95, len(SESSION_MINUTES)))),
+            Mistake("ddof-0-and-df-n", "Two slips: the standard deviation divides by n − 1 "
+                    "(np.std(x, ddof=1)), and the t distribution has n − 1 = 11 degrees of "
+                    "freedom, not n = 12.",
+                    value=lambda: _sessions_t_interval(_t(0.95, len(SESSION_MINUTES)), ddof=0)),
             Mistake("one-sided-quantile", "For a two-sided 95 % interval each tail holds 2.5 %: "
                     "use the 0.975 quantile, not the 0.95 one.",
                     value=lambda: _sessions_t_interval(_t(0.90, len(SESSION_MINUTES) - 1))),
