@@ -138,7 +138,7 @@ def _notebook_sweep_data():
     (cell,) = [c for c in nb.cells if c.source.startswith("# the data of the sweep")]
     namespace = {"np": np}
     exec(cell.source, namespace)  # the notebook's own cell, nothing else
-    return tuple(namespace[name] for name in ("x_train", "y_train", "x_test", "y_test"))
+    return tuple(namespace[name] for name in ("x_train", "y_train", "x_val", "y_val"))
 
 
 def test_does_the_notebook_draw_the_data_of_the_sweep():
@@ -147,17 +147,17 @@ def test_does_the_notebook_draw_the_data_of_the_sweep():
 
 
 def test_is_the_best_degree_clear_and_that_of_np_polyfit():
-    x_train, y_train, x_test, y_test = w07.sweep_data()
-    test_err = []
+    x_train, y_train, x_val, y_val = w07.sweep_data()
+    val_err = []
     for degree in w07.SWEEP_DEGREES:
         coef = np.polyfit(x_train, y_train, degree)
-        test_err.append(np.mean((np.polyval(coef, x_test) - y_test) ** 2))
-    test_err = np.array(test_err)
+        val_err.append(np.mean((np.polyval(coef, x_val) - y_val) ** 2))
+    val_err = np.array(val_err)
     best = SPECS["w07-best-degree"].reference()
-    assert best == w07.SWEEP_DEGREES[int(np.argmin(test_err))]
-    runner_up = np.sort(test_err)[1]
-    assert runner_up > 1.05 * test_err.min()  # not a near tie a rounding could flip
-    assert np.allclose(w07.sweep_errors()[1], test_err, rtol=1e-6)
+    assert best == w07.SWEEP_DEGREES[int(np.argmin(val_err))]
+    runner_up = np.sort(val_err)[1]
+    assert runner_up > 1.05 * val_err.min()  # not a near tie a rounding could flip
+    assert np.allclose(w07.sweep_errors()[1], val_err, rtol=1e-6)
 
 
 def test_does_the_training_error_pick_the_most_complex_model():

@@ -17,7 +17,7 @@ RIDGE_DOF_PENALTY = 2.0
 #: Section 5: the polynomial-degree sweep.
 SWEEP_SEED = 2
 SWEEP_N_TRAIN = 25
-SWEEP_N_TEST = 500
+SWEEP_N_VALIDATION = 500
 SWEEP_NOISE = 0.3
 SWEEP_DEGREES = tuple(range(13))
 
@@ -79,13 +79,13 @@ def ridge_1d_variance(sigma, x1, x2, lam):
 
 
 def sweep_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The training and test data of the degree sweep (the notebook draws the same)."""
+    """The training and validation data of the degree sweep (the notebook draws the same)."""
     rng = np.random.default_rng(SWEEP_SEED)
     x_train = rng.uniform(-1, 1, size=SWEEP_N_TRAIN)
     y_train = np.sin(np.pi * x_train) + rng.normal(scale=SWEEP_NOISE, size=SWEEP_N_TRAIN)
-    x_test = rng.uniform(-1, 1, size=SWEEP_N_TEST)
-    y_test = np.sin(np.pi * x_test) + rng.normal(scale=SWEEP_NOISE, size=SWEEP_N_TEST)
-    return x_train, y_train, x_test, y_test
+    x_val = rng.uniform(-1, 1, size=SWEEP_N_VALIDATION)
+    y_val = np.sin(np.pi * x_val) + rng.normal(scale=SWEEP_NOISE, size=SWEEP_N_VALIDATION)
+    return x_train, y_train, x_val, y_val
 
 
 def _poly_reference(x_train, y_train, x_test, y_test, degree):
@@ -98,7 +98,7 @@ def _poly_reference(x_train, y_train, x_test, y_test, degree):
 
 
 def sweep_errors() -> np.ndarray:
-    """Train (row 0) and test (row 1) MSE for each degree of :data:`SWEEP_DEGREES`."""
+    """Train (row 0) and validation (row 1) MSE for each degree of :data:`SWEEP_DEGREES`."""
     data = sweep_data()
     return np.array([_poly_reference(*data, d) for d in SWEEP_DEGREES]).T
 
@@ -483,14 +483,15 @@ EXERCISES = (
     Exercise(
         id="w07-best-degree",
         kind="number",
-        prompt="Which degree of the sweep has the lowest test error?",
+        prompt="Which degree of the sweep has the lowest validation error (the degree to "
+               "choose)?",
         reference=lambda: _best_degree(1),
         mistakes=(
             Mistake("train-error", "That degree has the lowest *training* error, which "
-                    "always falls as the degree grows; choose by the test (or validation) "
-                    "error.", value=lambda: _best_degree(0)),
+                    "always falls as the degree grows; choose by the validation error.",
+                    value=lambda: _best_degree(0)),
         ),
-        hint="read the minimum of the test curve, not of the training curve.",
+        hint="take the minimum of the validation errors, not of the training errors.",
     ),
     # 6. learning curves
     Exercise(
