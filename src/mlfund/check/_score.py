@@ -180,6 +180,17 @@ def _close(a: float, b: float, spec: Any) -> bool:
     return abs(a - b) <= spec.atol + spec.rtol * abs(b)
 
 
+#: A number this many tolerances from the reference, or nearer, is "close": most often a
+#: rounding too coarse or a quantile rounded too far, which the learner is told.
+NEAR = 10.0
+CLOSE = ("Close, but outside the tolerance: check your rounding (to the precision the "
+         "question asks for) and the quantiles you used.")
+
+
+def _near(a: float, b: float, spec: Any) -> bool:
+    return abs(a - b) <= NEAR * (spec.atol + spec.rtol * abs(b))
+
+
 def _read_number(spec: Any, captured: Mapping[str, Any]) -> float:
     if captured["type"] == "number":
         value = float(captured["value"])
@@ -207,6 +218,8 @@ def _score_number(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     for mistake in spec.mistakes:
         if mistake.value is not None and _close(value, float(mistake.value()), spec):
             return _mistake_result(spec, mistake, shown)
+    if _near(value, reference, spec):
+        return _incorrect(spec, CLOSE, shown)
     return _incorrect(spec, "Not the expected value.", shown)
 
 
@@ -228,6 +241,8 @@ def _score_interval(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         w_low, w_high = (wrong.low, wrong.high) if hasattr(wrong, "low") else wrong
         if _close(low, float(w_low), spec) and _close(high, float(w_high), spec):
             return _mistake_result(spec, mistake, shown)
+    if _near(low, float(ref_low), spec) and _near(high, float(ref_high), spec):
+        return _incorrect(spec, CLOSE, shown)
     side = []
     if not _close(low, float(ref_low), spec):
         side.append("low")
