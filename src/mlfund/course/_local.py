@@ -10,7 +10,8 @@ import nbformat
 from nbgrader import utils
 
 from mlfund.check import INVALID, CheckResult
-from mlfund.course._trusted import exercise_id_of, score_test_cell, trusted_outputs
+from mlfund.course._trusted import exercise_id_of, score_test_cells, trusted_outputs
+from mlfund.grading import MEMORY_BYTES, SECONDS_PER_ITEM
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +45,24 @@ def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 
     return executor.confinement_for(nb).describe()
 
 
-def score_notebook(nb: nbformat.NotebookNode) -> list[ItemRow]:
-    """Score each test cell from its captured answer; points come from the catalogue."""
-    from mlfund import exercises
-    from mlfund.course._trusted import import_violations
+def score_notebook(nb: nbformat.NotebookNode, *, seconds_per_item: float = SECONDS_PER_ITEM,
+                   memory_bytes: int = MEMORY_BYTES) -> list[ItemRow]:
+    """Score each test cell from its captured answer; points come from the catalogue.
 
-    violations = import_violations(nb)
+    Answers are read and scored as the autograder does, in a child process within
+    ``seconds_per_item`` and ``memory_bytes`` (see :func:`mlfund.grading.score_in_child`).
+    """
+    from mlfund import exercises
+
+    tests = [cell for cell in nb.cells if cell.cell_type == "code" and utils.is_grade(cell)
+             and not utils.is_solution(cell)]
+    pairs = [(cell, exercise_id_of(cell.metadata["nbgrader"]["grade_id"])) for cell in tests]
+    known = [(cell, exercise_id) for cell, exercise_id in pairs if exercises.find(exercise_id)]
+    scored = score_test_cells(nb, known, seconds_per_item=seconds_per_item,
+                              memory_bytes=memory_bytes)
+    verdicts = {id(cell): result for (cell, _), result in zip(known, scored, strict=True)}
     rows = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
-            continue
+    for cell in tests:
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         exercise_id = exercise_id_of(grade_id)
         try:
@@ -63,18 +72,21 @@ def score_notebook(nb: nbformat.NotebookNode) -> list[ItemRow]:
                                  exercise=exercise_id)
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
         else:
-            result = violations.get(exercise_id) or score_test_cell(cell, exercise_id)
+            result = verdicts[id(cell)]
         cell.outputs = trusted_outputs(result, points)
         rows.append(ItemRow(grade_id, points, min(points, round(result.score * points, 6)),
                             result.verdict, result.feedback, result.mistake))
     return rows
 
 
-def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60
-                   ) -> tuple[list[ItemRow], str]:
+def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
+                   seconds_per_item: float = SECONDS_PER_ITEM,
+                   memory_bytes: int = MEMORY_BYTES) -> tuple[list[ItemRow], str]:
     """Execute ``path`` in a fresh kernel and score it as the autograder would.
 
-    Returns the rows of the grade table and a sentence on the isolation that applied.
+    ``seconds_per_item`` and ``memory_bytes`` bound the reading and scoring of each answer
+    (see :func:`score_notebook`). Returns the rows of the grade table and a sentence on the
+    isolation that applied.
     """
     path = Path(path)
     if not path.is_file():
@@ -84,7 +96,8 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60
     except Exception as exc:
         raise ValueError(f"{path} is not a readable notebook: {exc}") from None
     isolation = execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
-    return score_notebook(nb), isolation
+    return score_notebook(nb, seconds_per_item=seconds_per_item,
+                          memory_bytes=memory_bytes), isolation
 
 
 def format_table(rows: list[ItemRow]) -> str:

@@ -5,7 +5,9 @@ output it cannot read as full credit. Here, after ``Execute``, this preprocessor
 everything a graded test cell printed and writes the cell's output itself: the feedback,
 then one number (the points earned) that nbgrader's ``SaveAutoGrades`` reads as partial
 credit. The number comes from :func:`mlfund.check.score_bundle` on the answer bundle the
-cell captured; no student code runs here.
+cell captured; no student code runs here. Reading and scoring the captured data happens
+in a child process under a hard time and memory budget (:func:`mlfund.grading.score_in_child`):
+an answer too slow to evaluate is that item's ``invalid`` verdict, never a stuck grader.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Float, Integer, Unicode
 
 from mlfund.check import INCORRECT, INVALID, MIME_TYPE, CheckResult, score_bundle
+from mlfund.grading import MEMORY_BYTES, SECONDS_PER_ITEM, ScoringJob, score_in_child
 
 #: MIME type of the trusted result written into the autograded notebook (for reports).
 RESULT_MIME_TYPE = "application/vnd.mlfund.result+json"
@@ -43,8 +46,66 @@ def _errors(cell: NotebookNode) -> list[str]:
             for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def score_test_cell(cell: NotebookNode, exercise_id: str) -> CheckResult:
-    """The verdict for one executed test cell, from its captured bundle alone."""
+def score_test_cell(cell: NotebookNode, exercise_id: str, *,
+                    seconds_per_item: float = SECONDS_PER_ITEM,
+                    memory_bytes: int = MEMORY_BYTES) -> CheckResult:
+    """The verdict for one executed test cell, from its captured bundle alone.
+
+    The bundle is read and scored in a child process within ``seconds_per_item`` and
+    ``memory_bytes`` (see :func:`mlfund.grading.score_in_child`); raises
+    :class:`mlfund.grading.GraderFault` when that process fails for another reason.
+    """
+    load_scoring_modules()
+    job = ScoringJob(exercise_id, lambda: _score_cell(cell, exercise_id))
+    return score_in_child([job], seconds_per_item=seconds_per_item,
+                          memory_bytes=memory_bytes)[0]
+
+
+def score_test_cells(nb: NotebookNode, tests: list[tuple[NotebookNode, str]], *,
+                     seconds_per_item: float = SECONDS_PER_ITEM,
+                     memory_bytes: int = MEMORY_BYTES) -> list[CheckResult]:
+    """The verdicts for test cells of ``nb``, given as (cell, exercise id) pairs, in order.
+
+    The import policy of the answer cells (:func:`import_violations`) comes first, then the
+    captured bundle. All of it runs in one child process while no item runs out of time;
+    an item past ``seconds_per_item`` is ``invalid`` ("too slow to evaluate") and the items
+    after it are still scored. Raises :class:`mlfund.grading.GraderFault` when the scoring
+    process fails for another reason. (tests/grading/test_budget.py)
+    """
+    found: dict[str, dict[str, CheckResult]] = {}
+
+    def violations() -> dict[str, CheckResult]:
+        # once per scoring process: a fresh one, after a slow item, scans again
+        if "all" not in found:
+            found["all"] = import_violations(nb)
+        return found["all"]
+
+    def job(cell: NotebookNode, exercise_id: str) -> ScoringJob:
+        return ScoringJob(exercise_id, lambda: violations().get(exercise_id)
+                          or _score_cell(cell, exercise_id))
+
+    load_scoring_modules()
+    return score_in_child([job(cell, exercise_id) for cell, exercise_id in tests],
+                          seconds_per_item=seconds_per_item, memory_bytes=memory_bytes)
+
+
+def load_scoring_modules() -> None:
+    """Load the exercise catalogue and the checking engine into the grader, once.
+
+    Each scoring process is forked from the grader and thrown away after one notebook: what
+    the grader already holds, every child inherits for free, whereas what a child loads
+    (sympy, every week's exercises: about half a second) is lost with it. Only the course's
+    own code runs here; no learner data is read.
+    """
+    import mlfund.check._equiv  # noqa: F401
+    import mlfund.check._parse  # noqa: F401
+    import mlfund.check._tree  # noqa: F401
+    from mlfund import exercises
+
+    exercises.find("")  # builds the catalogue's index
+
+
+def _score_cell(cell: NotebookNode, exercise_id: str) -> CheckResult:
     bundles = _bundles(cell)
     if len(bundles) == 1:
         return score_bundle(bundles[0], exercise_id=exercise_id)
@@ -110,20 +171,27 @@ class TrustedScoring(NbGraderPreprocessor):
         "-test",
         help="A test cell's grade_id is the exercise id followed by this suffix.",
     ).tag(config=True)
+    seconds_per_item = Float(
+        SECONDS_PER_ITEM,
+        help="Wall-clock seconds the grader may spend reading and scoring one answer; an "
+             "answer that takes longer is invalid (too slow to evaluate), worth 0.",
+    ).tag(config=True)
+    memory_bytes = Integer(
+        MEMORY_BYTES,
+        help="Bytes of address space the scoring process may allocate beyond the grader's "
+             "own (RLIMIT_AS); running out is a grader fault, not the learner's 0.",
+    ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         results = []
-        violations = import_violations(nb)
-        for cell in nb.cells:
-            if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
-                continue
+        tests = [(cell, exercise_id_of(cell.metadata["nbgrader"]["grade_id"], self.test_suffix))
+                 for cell in nb.cells if cell.cell_type == "code" and utils.is_grade(cell)
+                 and not utils.is_solution(cell)]
+        verdicts = score_test_cells(nb, tests, seconds_per_item=self.seconds_per_item,
+                                    memory_bytes=self.memory_bytes)
+        for (cell, _), result in zip(tests, verdicts, strict=True):
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
-            exercise_id = exercise_id_of(grade_id, self.test_suffix)
-            if exercise_id in violations:
-                result = violations[exercise_id]
-            else:
-                result = score_test_cell(cell, exercise_id)
             cell.outputs = trusted_outputs(result, points)
             results.append((grade_id, result))
         resources.setdefault("mlfund", {})["results"] = results
