@@ -119,7 +119,7 @@ def test_is_the_sample_size_formula_the_numeric_reference_at_the_quantiles():
     base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
     value = float(formula.subs({p_a: base, p_b: target, z_alpha: ndtri(0.975),
                                 z_beta: ndtri(0.8)}))
-    assert value == pytest.approx(SPECS["w06-sample-size"].reference(), rel=1e-12)
+    assert math.ceil(value) == SPECS["w06-sample-size"].reference()
     assert formula == symbolic.sample_size_two_proportions(p_a, p_b, z_alpha, z_beta)
 
 
@@ -129,7 +129,23 @@ def test_does_the_sample_size_match_statsmodels_onetail_helper():
     base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
     want = samplesize_proportions_2indep_onetail(target - base, base, power=0.8, ratio=1,
                                                  alpha=0.05, alternative="two-sided")
-    assert SPECS["w06-sample-size"].reference() == pytest.approx(want, rel=1e-6)
+    assert SPECS["w06-sample-size"].reference() == math.ceil(want)
+
+
+def test_do_the_textbook_quantiles_pass_and_the_rules_of_thumb_not():
+    """1.96 and 0.84, as in an interview, rounded up or not: accepted (31,198 here)."""
+    from mlfund.check import CORRECT, check
+
+    base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
+    bar = (base + target) / 2
+    by_hand = (1.96 * math.sqrt(2 * bar * (1 - bar))
+               + 0.84 * math.sqrt(base * (1 - base) + target * (1 - target)))**2 / (target - base)**2
+    assert round(by_hand) == 31_198
+    for answer in (by_hand, round(by_hand), math.ceil(by_hand), 31_233.44):
+        assert check("w06-sample-size", answer).result.verdict == CORRECT
+    for note in ("rule-of-thumb", "rule-of-thumb-baseline"):
+        wrong = next(m for m in SPECS["w06-sample-size"].mistakes if m.note == note)
+        assert check("w06-sample-size", wrong.value()).result.mistake == note
 
 
 def test_is_the_relative_lift_ten_percent_of_the_baseline():

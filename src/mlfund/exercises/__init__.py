@@ -16,10 +16,10 @@ import pkgutil
 from collections.abc import Iterator
 from functools import cache
 
-from mlfund.exercises._spec import DOMAINS, KINDS, Exercise, Mistake
+from mlfund.exercises._spec import DOMAINS, KINDS, Exercise, Mistake, Precision
 
-__all__ = ["DOMAINS", "KINDS", "Exercise", "Mistake", "catalogue", "find", "get", "week",
-           "weeks"]
+__all__ = ["DOMAINS", "KINDS", "Exercise", "Mistake", "Precision", "catalogue", "find", "get",
+           "week", "weeks"]
 
 
 def weeks() -> list[int]:

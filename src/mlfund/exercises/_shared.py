@@ -85,3 +85,109 @@ REVIEW_THRESHOLD_MISTAKES = (
                   "That is the break-even odds p/(1 − p); turn it back into a probability.",
                   lambda r, v: r / (v - r)),
 )
+
+
+# --- the sample size per arm of a two-proportion test (weeks 6 and 12) --------------------
+#
+# From a baseline p1 to a target p2 (absolute rates), two-sided α = 0.05, power 0.8, the
+# users per arm, rounded up. The textbook quantiles 1.96 and 0.84 move the answer by about
+# 0.1 %; the tolerance, 0.5 %, accepts them and keeps every mistake out.
+
+SAMPLE_SIZE_RTOL = 5e-3
+
+
+def _inf():
+    import mlfund.inference as inference
+
+    return inference
+
+
+def sample_size_per_arm(p1: float, p2: float, **options: Any) -> int:
+    """Users per arm to tell p1 from p2, rounded up (the library's formula)."""
+    import math
+
+    return math.ceil(_inf().sample_size_two_proportions(p1, p2, **options))
+
+
+def _rule_of_thumb(p: float, delta: float) -> float:
+    import math
+
+    return _inf().rule_of_thumb_sample_size(delta, math.sqrt(p * (1 - p)))
+
+
+def _one_sided(p1: float, p2: float) -> int:
+    side = "less" if p1 < p2 else "greater"
+    return sample_size_per_arm(p1, p2, alternative=side)
+
+
+SAMPLE_SIZE_MISTAKES = (
+    SharedMistake("n-total",
+                  "That is the total for both arms; the formula gives the users per arm.",
+                  lambda p1, p2: 2 * sample_size_per_arm(p1, p2)),
+    SharedMistake("one-sided-alpha",
+                  "That uses z = 1.645, a one-sided test; a two-sided test at α = 0.05 uses "
+                  "z_{1−α/2} = 1.96.",
+                  _one_sided),
+    SharedMistake("rule-of-thumb",
+                  "That is the rule of thumb 16 p̄q̄/δ²: fine on a whiteboard, but the "
+                  "question asks for the formula with the pooled variance under H₀ and the "
+                  "unpooled one under H₁.",
+                  lambda p1, p2: _rule_of_thumb((p1 + p2) / 2, p2 - p1), credit=0.5),
+    SharedMistake("rule-of-thumb-baseline",
+                  "That is the rule of thumb 16 p(1 − p)/δ² at the baseline: fine on a "
+                  "whiteboard, but the question asks for the formula with the pooled "
+                  "variance under H₀ and the unpooled one under H₁.",
+                  lambda p1, p2: _rule_of_thumb(p1, p2 - p1), credit=0.5),
+    SharedMistake("relative-mde-as-delta",
+                  "The relative lift was used as an absolute difference: δ is the difference "
+                  "of the two conversion rates, p₂ − p₁, not the relative lift (p₂ − p₁)/p₁.",
+                  lambda p1, p2: sample_size_per_arm(p1, p1 + (p2 - p1) / p1)),
+)
+
+
+# --- a conversion lift in annual dollars, with its interval (weeks 11 and 12) -------------
+#
+# Δ$ = 12 × monthly visitors × Δconversion × order value, everyone getting the change after
+# launch, and the ends of the unpooled Wald interval of Δconversion carried through.
+
+REVENUE_INTERVAL_RTOL = 1e-3
+
+
+def annual_revenue_interval(x_t: int, n_t: int, x_c: int, n_c: int, monthly: float,
+                            order_value: float, *, months: float = 12,
+                            confidence_level: float = 0.95) -> tuple[float, float]:
+    """The interval of the revenue impact over ``months`` months (the library's)."""
+    from mlfund.evaluation import conversion_lift_revenue
+
+    delta = _delta_interval(x_t, n_t, x_c, n_c, confidence_level)
+    impact = conversion_lift_revenue(months * monthly, x_t / n_t - x_c / n_c, order_value,
+                                     delta_conversion_ci=delta)
+    ci = impact.confidence_interval
+    return (ci.low, ci.high)
+
+
+def _delta_interval(x_t: int, n_t: int, x_c: int, n_c: int,
+                    confidence_level: float = 0.95) -> tuple[float, float]:
+    ci = _inf().diff_proportions_ci(x_t, n_t, x_c, n_c, method="wald",
+                                    confidence_level=confidence_level)
+    return (ci.low, ci.high)
+
+
+REVENUE_INTERVAL_MISTAKES = (
+    SharedMistake("monthly",
+                  "That interval is for one month; the question asks for a year (12 × the "
+                  "monthly visitors).",
+                  lambda **k: annual_revenue_interval(**k, months=1)),
+    SharedMistake("test-traffic-only",
+                  "After launch every visitor gets the new version, not half of them as "
+                  "during the test: use all the traffic.",
+                  lambda **k: annual_revenue_interval(**k, months=6)),
+    SharedMistake("conversion-not-dollars",
+                  "That is the interval of Δconversion itself; carry both ends through to "
+                  "dollars (× annual visitors × order value).",
+                  lambda x_t, n_t, x_c, n_c, **_: _delta_interval(x_t, n_t, x_c, n_c)),
+    SharedMistake("ninety-percent",
+                  "That is a 90 % interval (z = 1.645); the question asks for 95 % "
+                  "(z = 1.96).",
+                  lambda **k: annual_revenue_interval(**k, confidence_level=0.90)),
+)

@@ -54,6 +54,82 @@ class Mistake:
 
 
 @dataclass(frozen=True, slots=True)
+class Precision:
+    """The precision a number or interval prompt asks for, and what it accepts.
+
+    An answer given to the stated precision is correct: the item's tolerance is widened to
+    half a unit of the last place asked for (``decimals``), or to half a unit of the
+    ``significant``-th figure in relative terms. ``whole`` asks for a whole number (a
+    count), which must be exact: rounding it is part of the question.
+
+    Attributes
+    ----------
+    decimals : int or None
+        Digits after the point: 3 is "to 3 decimals", 0 "to the nearest unit", -3 "to the
+        nearest thousand".
+    significant : int or None
+        Significant figures: 3 is "to 3 significant figures".
+    whole : bool
+        A whole number, exact.
+    unit : str
+        What the last place counts, for the phrase: "dollar" gives "to the nearest dollar".
+    """
+
+    decimals: int | None = None
+    significant: int | None = None
+    whole: bool = False
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        given = [self.decimals is not None, self.significant is not None, self.whole]
+        if sum(given) != 1:
+            raise ValueError("a precision is one of decimals, significant or whole.")
+        if self.significant is not None and self.significant < 1:
+            raise ValueError(f"significant ({self.significant!r}) must be >= 1.")
+
+    @property
+    def phrase(self) -> str:
+        """How the prompt states it: "to 3 decimals", "to the nearest dollar"."""
+        if self.whole:
+            return "a whole number"
+        if self.significant is not None:
+            return f"to {self.significant} significant figures"
+        if self.decimals > 0:
+            return f"to {self.decimals} decimal{'s' if self.decimals > 1 else ''}"
+        place = {0: "", -1: "ten ", -2: "hundred ", -3: "thousand ",
+                 -6: "million "}.get(self.decimals, f"10^{-self.decimals} ")
+        return f"to the nearest {place}{self.unit}".rstrip()
+
+    @property
+    def atol(self) -> float:
+        """The absolute tolerance it grants: half a unit of the last decimal place."""
+        if self.decimals is None:
+            return 0.0
+        return 0.5 * 10.0 ** (-self.decimals) * (1 + 1e-9)
+
+    @property
+    def rtol(self) -> float:
+        """The relative tolerance it grants: half a unit of the last significant figure,
+        for a leading digit of 1 (the widest case)."""
+        if self.significant is None:
+            return 0.0
+        return 5.0 * 10.0 ** (-self.significant) * (1 + 1e-9)
+
+    def round(self, value: float) -> float:
+        """The value as a learner gives it to this precision."""
+        import math
+
+        if self.whole:
+            return float(value)
+        if self.decimals is not None:
+            return round(float(value), self.decimals)
+        if value == 0:
+            return 0.0
+        digits = self.significant - 1 - math.floor(math.log10(abs(value)))
+        return round(float(value), digits)
+
+
+@dataclass(frozen=True, slots=True)
 class Exercise:
     """One autograded item: what is asked, the reference, how answers are compared.
 
@@ -104,6 +180,9 @@ class Exercise:
         Modules the answer may not use (``("sklearn.metrics",)``).
     hint : str
         Shown with an incorrect answer that matches no catalogued mistake.
+    precision : Precision or None
+        For ``number`` and ``interval`` items: the precision the prompt states. It widens
+        ``atol`` and ``rtol`` so that an answer given to that precision is correct.
     """
 
     id: str
@@ -123,8 +202,16 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     forbidden_imports: tuple[str, ...] = ()
     hint: str = ""
+    precision: Precision | None = None
 
     def __post_init__(self) -> None:
+        if self.precision is not None:
+            if self.kind not in ("number", "interval"):
+                raise ValueError(f"only number and interval items state a precision "
+                                 f"({self.id} is {self.kind!r}).")
+            # frozen: the tolerances are set once, here, from the precision stated
+            object.__setattr__(self, "atol", max(self.atol, self.precision.atol))
+            object.__setattr__(self, "rtol", max(self.rtol, self.precision.rtol))
         if not _ID.match(self.id):
             raise ValueError(
                 f"exercise id ({self.id!r}) must look like 'w01-sigmoid-derivative': "

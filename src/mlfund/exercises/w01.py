@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 
 def _sym():
@@ -92,6 +92,7 @@ EXERCISES = (
     Exercise(
         id="w01-sigmoid-derivative-max",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="What is the largest value σ'(z) takes?",
         reference=lambda: _sigmoid_derivative_max(),
         mistakes=(

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 
 def _sym():
@@ -232,6 +232,7 @@ EXERCISES = (
     Exercise(
         id="w02-max-stable-lr-matrix",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="f(x) = ½ xᵀAx with A = [[5, 2], [2, 2]]: the largest stable learning rate.",
         reference=lambda: _opt().max_stable_learning_rate(_hessian()),
         mistakes=(
@@ -315,6 +316,7 @@ EXERCISES = (
     Exercise(
         id="w02-iterations-kappa",
         kind="number",
+        precision=Precision(whole=True),
         prompt="κ = 100, optimal fixed step: iterations to bring ‖x − x*‖ from 1 to 10⁻⁶.",
         reference=lambda: _iterations(_opt().convergence_rate(KAPPA)),
         mistakes=(

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 
 def _sym():
@@ -117,6 +117,7 @@ EXERCISES = (
     Exercise(
         id="w03-minibatch-std-ratio",
         kind="number",
+        precision=Precision(decimals=3),
         prompt=f"Batch {SMALL_BATCH} -> {LARGE_BATCH}: std of the gradient noise is multiplied "
                "by?",
         reference=lambda: _std_ratio(SMALL_BATCH, LARGE_BATCH),
@@ -136,6 +137,7 @@ EXERCISES = (
     Exercise(
         id="w03-linear-scaling",
         kind="number",
+        precision=Precision(decimals=3),
         prompt=f"η = {BASE_LEARNING_RATE} tuned at batch {BASE_BATCH}; the linear scaling "
                f"rule's η at batch {NEW_BATCH}.",
         reference=_scaled_learning_rate,
@@ -216,6 +218,7 @@ EXERCISES = (
     Exercise(
         id="w03-sigmoid-depth",
         kind="number",
+        precision=Precision(whole=True),
         prompt="The fewest sigmoid layers L for which the bound (1/4)^L is at most 10⁻⁶.",
         reference=_sigmoid_layers_until,
         mistakes=(
@@ -230,6 +233,7 @@ EXERCISES = (
     Exercise(
         id="w03-tanh-derivative-zero",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="tanh'(0).",
         reference=lambda: float(_opt().tanh_derivative(0.0)),
         mistakes=(
@@ -302,6 +306,7 @@ EXERCISES = (
     Exercise(
         id="w03-xavier-uniform-bound",
         kind="number",
+        precision=Precision(decimals=4),
         prompt=f"Xavier for a {FAN_IN} -> {FAN_OUT} layer drawn from U(−r, r): r = ?",
         reference=_xavier_uniform_bound,
         mistakes=(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # The numbers of the "your PM asks" items; the notebook states the same ones.
 CURRENT_ORDERS = 400
@@ -248,6 +248,7 @@ EXERCISES = (
     Exercise(
         id="w04-sem-sample-size",
         kind="number",
+        precision=Precision(whole=True),
         prompt="The average order value over 400 orders has a standard error of $2.50. How many "
                "orders give a standard error of $1.00?",
         reference=_orders_for_target_se,
@@ -265,6 +266,7 @@ EXERCISES = (
     Exercise(
         id="w04-clt-probability",
         kind="number",
+        precision=Precision(significant=3),
         prompt="Session lengths have mean 5 min and standard deviation 4 min (skewed). By the "
                "CLT, P(mean of 64 sessions > 6 min)?",
         reference=lambda: _normal_sf(_session_z(_session_se())),

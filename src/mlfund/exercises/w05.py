@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # The data and numbers of the notebook's questions (the notebook states the same ones).
 SESSION_MINUTES = (4.2, 6.1, 3.8, 7.5, 5.0, 4.9, 8.3, 2.7, 5.6, 6.4, 3.9, 5.2)
@@ -167,6 +167,7 @@ EXERCISES = (
     Exercise(
         id="w05-t-interval",
         kind="interval",
+        precision=Precision(decimals=3),
         prompt="95 % t-interval for the mean of the twelve session lengths.",
         reference=lambda: _inf().mean_ci(SESSION_MINUTES),
         rtol=1e-4,   # z = 1.96 or a t-table value is fine; the mistakes are further apart
@@ -232,6 +233,7 @@ EXERCISES = (
     Exercise(
         id="w05-wald-interval",
         kind="interval",
+        precision=Precision(decimals=3),
         prompt="95 % Wald interval for 12 conversions among 80 visitors.",
         reference=lambda: _inf().proportion_ci(WALD_SUCCESSES, WALD_TRIALS, method="wald"),
         rtol=1e-4,   # z = 1.96 or a t-table value is fine; the mistakes are further apart
@@ -252,6 +254,7 @@ EXERCISES = (
     Exercise(
         id="w05-wald-zero",
         kind="interval",
+        precision=Precision(decimals=3),
         prompt="95 % Wald interval for 0 complaints from 20 users.",
         reference=lambda: _inf().proportion_ci(0, ZERO_TRIALS, method="wald"),
         mistakes=(
@@ -396,6 +399,7 @@ EXERCISES = (
     Exercise(
         id="w05-wald-coverage",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="Exact coverage of the 95 % Wald interval at n = 30, p = 0.05.",
         reference=lambda: _inf().proportion_ci_coverage(COVERAGE_P, COVERAGE_N, method="wald"),
         rtol=1e-4,   # z = 1.96 or a t-table value is fine; the mistakes are further apart

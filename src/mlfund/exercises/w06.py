@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises import _shared
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # --- the experiments of the word problems ---------------------------------------------
 
@@ -458,6 +459,7 @@ EXERCISES = (
     Exercise(
         id="w06-pvalue-two-sided",
         kind="number",
+        precision=Precision(decimals=4),
         prompt="Two-sided p-value of the z-test for 520/4000 (variant) vs 2400/20000 (control).",
         reference=lambda: _inf().two_proportion_ztest(*PVALUE_COUNTS).pvalue,
         rtol=1e-3,
@@ -477,6 +479,7 @@ EXERCISES = (
     Exercise(
         id="w06-pvalue-one-sided",
         kind="number",
+        precision=Precision(decimals=4),
         prompt="The same data, one-sided test pre-registered as 'the variant converts better'.",
         reference=lambda: _inf().two_proportion_ztest(*PVALUE_COUNTS,
                                                       alternative="greater").pvalue,
@@ -528,35 +531,18 @@ EXERCISES = (
         id="w06-sample-size",
         kind="number",
         prompt="Users per arm: 5 % baseline, PM wants a 10 % relative lift, α = 0.05 "
-               "two-sided, power 0.8.",
-        reference=lambda: _inf().sample_size_two_proportions(SAMPLE_SIZE_BASELINE,
-                                                             _target_proportion()),
-        rtol=1e-4,
-        mistakes=(
-            Mistake("relative-mde-as-delta", "The PM's 10 % lift is relative: 5 % × 1.10 = "
-                    "5.5 %, an absolute difference of 0.005. Using 0.10 as δ (5 % → 15 %) "
-                    "plans for an effect twenty times larger.",
-                    value=lambda: _inf().sample_size_two_proportions(
-                        SAMPLE_SIZE_BASELINE, SAMPLE_SIZE_BASELINE + SAMPLE_SIZE_RELATIVE_LIFT)),
-            Mistake("n-total", "That is the total for both arms; the question asks for users "
-                    "per arm.",
-                    value=lambda: 2 * _inf().sample_size_two_proportions(
-                        SAMPLE_SIZE_BASELINE, _target_proportion())),
-            Mistake("one-sided-alpha", "A two-sided test at α = 0.05 uses z_{1−α/2} = 1.96; "
-                    "you used the one-sided 1.645.",
-                    value=lambda: _inf().sample_size_two_proportions(
-                        SAMPLE_SIZE_BASELINE, _target_proportion(), alternative="less")),
-            Mistake("rule-of-thumb", "That is the rule of thumb 16 p(1 − p)/δ²: close, but "
-                    "the question asks for the formula with both variances.",
-                    value=lambda: _inf().rule_of_thumb_sample_size(
-                        _target_proportion() - SAMPLE_SIZE_BASELINE,
-                        math.sqrt(SAMPLE_SIZE_BASELINE * (1 - SAMPLE_SIZE_BASELINE))),
-                    credit=0.5),
-        ),
+               "two-sided, power 0.8; a whole number, rounded up.",
+        reference=lambda: _shared.sample_size_per_arm(SAMPLE_SIZE_BASELINE,
+                                                      _target_proportion()),
+        rtol=_shared.SAMPLE_SIZE_RTOL,
+        precision=Precision(whole=True),
+        mistakes=tuple(m.as_value(p1=SAMPLE_SIZE_BASELINE, p2=_target_proportion())
+                       for m in _shared.SAMPLE_SIZE_MISTAKES),
     ),
     Exercise(
         id="w06-rule-of-thumb",
         kind="number",
+        precision=Precision(whole=True),
         prompt="Rule of thumb 16σ²/δ²: users per arm to detect a 2 % lift in revenue per user "
                "(mean $50, sd $30).",
         reference=lambda: _inf().rule_of_thumb_sample_size(_revenue_delta(), REVENUE_SD),
@@ -579,6 +565,7 @@ EXERCISES = (
     Exercise(
         id="w06-mde",
         kind="number",
+        precision=Precision(decimals=4),
         prompt="Minimum detectable absolute difference: 40,000 users split evenly, 10 % "
                "baseline, α = 0.05 two-sided, power 0.8 (within 3 %).",
         reference=lambda: _inf().mde_two_proportions(MDE_BASELINE, MDE_TOTAL_USERS / 2),
@@ -646,6 +633,7 @@ EXERCISES = (
     Exercise(
         id="w06-bonferroni-count",
         kind="number",
+        precision=Precision(whole=True),
         prompt="How many of the twelve dashboard metrics stay significant after Bonferroni "
                "at α = 0.05?",
         reference=lambda: float(_inf().bonferroni(DASHBOARD_PVALUES).reject.sum()),
@@ -808,6 +796,7 @@ EXERCISES = (
     Exercise(
         id="w06-cuped-sample-factor",
         kind="number",
+        precision=Precision(decimals=2),
         prompt="Pre-period correlation ρ = 0.7: by what factor does CUPED multiply the users "
                "needed?",
         reference=lambda: float(_sym().cuped_variance_factor(_rational(CUPED_CORRELATION))),

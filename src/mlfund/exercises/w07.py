@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 #: Section 3: the design and penalty of the degrees-of-freedom question.
 RIDGE_DOF_X = ((2.0, 1.0), (1.0, 2.0))
@@ -373,6 +373,7 @@ EXERCISES = (
     Exercise(
         id="w07-ridge-dof",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="Effective degrees of freedom (the sum of the shrinkage factors) of ridge for "
                "X = [[2, 1], [1, 2]] and λ = 2.",
         reference=_ridge_dof,
@@ -483,6 +484,7 @@ EXERCISES = (
     Exercise(
         id="w07-best-degree",
         kind="number",
+        precision=Precision(whole=True),
         prompt="Which degree of the sweep has the lowest validation error (the degree to "
                "choose)?",
         reference=lambda: _best_degree(1),

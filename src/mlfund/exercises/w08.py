@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # Implementations must be the learner's own: no metric library, no Mann-Whitney.
 _NO_METRICS = ("sklearn", "mlfund.evaluation", "scipy.stats")
@@ -294,6 +294,7 @@ EXERCISES = (
     Exercise(
         id="w08-f2-value",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="1,000 transactions, 40 frauds; the model flags 50, of which 30 are frauds. "
                "What is its F2 score?",
         reference=_f2_story,
@@ -341,6 +342,7 @@ EXERCISES = (
     Exercise(
         id="w08-accuracy-paradox",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="10,000 payments, 100 of them fraud. Accuracy of the model that always "
                "predicts 'not fraud'?",
         reference=lambda: _ev().majority_class_accuracy(_paradox_labels()),
@@ -359,6 +361,7 @@ EXERCISES = (
     Exercise(
         id="w08-useful-model-accuracy",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="On the same payments a model has recall 0.6 and precision 0.3. Its accuracy?",
         reference=_useful_accuracy,
         rtol=1e-4,
@@ -495,6 +498,7 @@ EXERCISES = (
     Exercise(
         id="w08-random-roc-baseline",
         kind="number",
+        precision=Precision(decimals=2),
         prompt="100,000 examples with 1 % positives, scores drawn at random. Expected ROC-AUC?",
         reference=lambda: _ev().random_classifier_baseline(_baseline_labels()).roc_auc,
         rtol=1e-3,
@@ -510,6 +514,7 @@ EXERCISES = (
     Exercise(
         id="w08-random-pr-baseline",
         kind="number",
+        precision=Precision(decimals=3),
         prompt="Same data, random scores: expected average precision (PR-AUC), approximately?",
         reference=lambda: _ev().random_classifier_baseline(_baseline_labels()).average_precision,
         rtol=0.05,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # Implementations must be the learner's own: no metric or logistic-regression library.
 _NO_LIBRARY = ("sklearn", "mlfund.evaluation", "scipy.stats", "statsmodels")
@@ -405,6 +405,7 @@ EXERCISES = (
     Exercise(
         id="w09-fraud-threshold",
         kind="number",
+        precision=Precision(decimals=4),
         prompt="A review costs $5 on every payment reviewed (fraud or not) and stops the fraud; "
                "a missed fraud costs a $200 chargeback. Above which calibrated fraud "
                "probability should a payment be reviewed?",

@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # The notebook forbids these in the learner's cells: the fold functions are the answers.
 _FORBIDDEN = ("sklearn", "mlfund.evaluation")
@@ -269,6 +269,7 @@ EXERCISES = (
     Exercise(
         id="w10-cv-t-interval",
         kind="interval",
+        precision=Precision(decimals=4),
         prompt="The 95 % t-interval mean ± t_{k−1} · SE for the ten fold scores given.",
         reference=lambda: _cv_interval(),
         rtol=1e-4,
@@ -326,6 +327,7 @@ EXERCISES = (
     Exercise(
         id="w10-kfold-variance-ratio",
         kind="number",
+        precision=Precision(decimals=3),
         prompt=f"Variance of the {RATIO_K}-fold mean divided by the variance of one hold-out fold "
                f"of the same size, fold scores correlated rho = {RATIO_RHO}.",
         reference=lambda: _variance_ratio(),
@@ -467,6 +469,7 @@ EXERCISES = (
     Exercise(
         id="w10-winners-curse",
         kind="number",
+        precision=Precision(decimals=4),
         prompt=f"{CURSE_MODELS} models, all of true accuracy {CURSE_ACCURACY}, compared on "
                f"{CURSE_N_VALIDATION} validation examples: expected optimism of the winner's "
                "validation accuracy (a fraction), by simulation.",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises import _shared
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # The notebook forbids these in the learner's cells: the value functions are the answers.
 _FORBIDDEN = ("sklearn", "mlfund.evaluation")
@@ -36,6 +37,9 @@ CONTROL_RATE, TREATMENT_RATE = 0.030, 0.0315
 ORDER_VALUE = 80.0
 # The A/B test behind the rates: visitors per arm and conversions.
 N_PER_ARM, CONTROL_CONVERSIONS, TREATMENT_CONVERSIONS = 50_000, 1_500, 1_575
+_REVENUE_NUMBERS = {"x_t": TREATMENT_CONVERSIONS, "n_t": N_PER_ARM,
+                    "x_c": CONTROL_CONVERSIONS, "n_c": N_PER_ARM,
+                    "monthly": MONTHLY_TRAFFIC, "order_value": ORDER_VALUE}
 
 # Fraud review: flags reviewed a day, precision now and after a 2 % relative lift; in cash,
 # every flag is reviewed (fraud or not) and every missed fraud is lost.
@@ -59,19 +63,6 @@ def _revenue(*, months: int = 12, delta: float | None = None,
              order_value: float = ORDER_VALUE) -> float:
     delta = _delta_conversion() if delta is None else delta
     return _ev().conversion_lift_revenue(_annual_traffic(months), delta, order_value).estimate
-
-
-def _delta_ci(*, level: float = 0.95):
-    from mlfund.inference import diff_proportions_ci
-
-    return diff_proportions_ci(TREATMENT_CONVERSIONS, N_PER_ARM, CONTROL_CONVERSIONS, N_PER_ARM,
-                               confidence_level=level, method="wald")
-
-
-def _revenue_ci(*, months: int = 12, level: float = 0.95):
-    impact = _ev().conversion_lift_revenue(_annual_traffic(months), _delta_conversion(),
-                                           ORDER_VALUE, delta_conversion_ci=_delta_ci(level=level))
-    return impact.confidence_interval
 
 
 def _precision_after(lift: float = RELATIVE_LIFT) -> float:
@@ -180,6 +171,7 @@ EXERCISES = (
     Exercise(
         id="w11-revenue-annual",
         kind="number",
+        precision=Precision(decimals=0, unit="dollar"),
         prompt="Annual revenue impact of rolling out the checkout change (dollars).",
         reference=lambda: _revenue(),
         mistakes=(
@@ -223,17 +215,12 @@ EXERCISES = (
         id="w11-revenue-ci",
         kind="interval",
         prompt="95 % interval of the annual revenue impact, carrying the Wald (unpooled) CI of "
-               "Δconversion through.",
-        reference=lambda: _revenue_ci(),
-        rtol=5e-4,
-        mistakes=(
-            Mistake("not-scaled", "That is the interval of Δconversion; multiply both ends by "
-                    "annual traffic × order value.", value=lambda: _delta_ci()),
-            Mistake("monthly", "That interval is for one month; the question asks for a year.",
-                    value=lambda: _revenue_ci(months=1)),
-            Mistake("ninety-percent", "1.645 gives a 90 % interval; a 95 % two-sided interval "
-                    "uses z = 1.96.", value=lambda: _revenue_ci(level=0.90)),
-        ),
+               "Δconversion through, to the nearest thousand dollars.",
+        reference=lambda: _shared.annual_revenue_interval(**_REVENUE_NUMBERS),
+        rtol=_shared.REVENUE_INTERVAL_RTOL,
+        precision=Precision(decimals=-3, unit="dollars"),
+        mistakes=tuple(m.as_value(**_REVENUE_NUMBERS)
+                       for m in _shared.REVENUE_INTERVAL_MISTAKES),
         hint="CI of Δconversion: d ± 1.96·√(p_t(1 − p_t)/n + p_c(1 − p_c)/n); Δ$ is linear in "
              "it.",
     ),
@@ -282,6 +269,7 @@ EXERCISES = (
     Exercise(
         id="w11-precision-lift-dollars",
         kind="number",
+        precision=Precision(decimals=0, unit="dollar"),
         prompt="Daily cash value of a 2 % relative precision lift from 0.60 with 5,000 flags a "
                "day, an $8 review on every flag and $150 lost per missed fraud.",
         reference=lambda: _precision_value(),
@@ -322,6 +310,7 @@ EXERCISES = (
     Exercise(
         id="w11-churn-roi",
         kind="number",
+        precision=Precision(decimals=2),
         prompt="ROI of the retention campaign: 5,000 contacted, precision 0.22, $25 offer, "
                "save rate 0.35, customer value $500.",
         reference=lambda: _churn().roi,

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake
+from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # --- lazy access to the reference library --------------------------------------------------
 
@@ -90,6 +90,9 @@ AB_TREATMENT = (1260, 30_000)
 AB_CONTROL = (1140, 30_000)
 MONTHLY_VISITORS = 2_000_000
 ORDER_VALUE = 40.0
+_REVENUE_NUMBERS = {"x_t": AB_TREATMENT[0], "n_t": AB_TREATMENT[1], "x_c": AB_CONTROL[0],
+                    "n_c": AB_CONTROL[1], "monthly": MONTHLY_VISITORS,
+                    "order_value": ORDER_VALUE}
 
 
 # --- Q2: gradient descent on a quadratic (week 2) ------------------------------------------
@@ -119,26 +122,6 @@ def _gd_rate_step_one_over_l() -> float:
 
 def _canary_ci(method: str):
     return _inf().proportion_ci(0, CANARY_DEPLOYS, method=method)
-
-
-# --- Q6: sample size per arm (week 6) -------------------------------------------------------
-
-
-def _sample_size(p_a: float = BASELINE_CONVERSION, p_b: float = TARGET_CONVERSION,
-                 **options) -> float:
-    return _inf().sample_size_two_proportions(p_a, p_b, **options)
-
-
-def _rule_of_thumb() -> float:
-    p_bar = (BASELINE_CONVERSION + TARGET_CONVERSION) / 2
-    delta = TARGET_CONVERSION - BASELINE_CONVERSION
-    return math.ceil(_inf().rule_of_thumb_sample_size(delta, math.sqrt(p_bar * (1 - p_bar))))
-
-
-def _relative_mde() -> float:
-    # the +25 % relative lift used as if it were an absolute δ of 0.25
-    relative = (TARGET_CONVERSION - BASELINE_CONVERSION) / BASELINE_CONVERSION
-    return math.ceil(_sample_size(BASELINE_CONVERSION, BASELINE_CONVERSION + relative))
 
 
 # --- Q8: ROC-AUC by pairs (week 8) ----------------------------------------------------------
@@ -172,24 +155,6 @@ def _pairwise(y_true, y_score, win_tie: float, flip: bool = False) -> float:
 
 def _cv(ddof: int = 1):
     return _ev().cross_validation_estimate(np.array(FOLD_SCORES), ddof=ddof)
-
-
-# --- Q11: a conversion lift in dollars, with its interval (weeks 6 and 11) ----------------
-
-
-def _delta_ci(confidence_level: float = 0.95):
-    (x_t, n_t), (x_c, n_c) = AB_TREATMENT, AB_CONTROL
-    return _inf().diff_proportions_ci(x_t, n_t, x_c, n_c, method="wald",
-                                      confidence_level=confidence_level)
-
-
-def _revenue_ci(traffic: float = 12 * MONTHLY_VISITORS, confidence_level: float = 0.95):
-    (x_t, n_t), (x_c, n_c) = AB_TREATMENT, AB_CONTROL
-    delta = x_t / n_t - x_c / n_c
-    impact = _ev().conversion_lift_revenue(
-        traffic, delta, ORDER_VALUE, delta_conversion_ci=_delta_ci(confidence_level))
-    ci = impact.confidence_interval
-    return (ci.low, ci.high)
 
 
 # --- the catalogue --------------------------------------------------------------------------
@@ -259,6 +224,7 @@ EXERCISES = (
     Exercise(
         id="w12-gd-iterations",
         kind="number",
+        precision=Precision(whole=True),
         prompt="Iterations of GD at the best fixed step to shrink the error 10⁴-fold when the "
                "Hessian's eigenvalues run from 2 to 38.",
         reference=lambda: _gd_iterations(_gd_rate()),
@@ -328,6 +294,7 @@ EXERCISES = (
     Exercise(
         id="w12-wilson-zero-successes",
         kind="interval",
+        precision=Precision(decimals=4),
         prompt="95 % Wilson interval for the incident rate after 0 incidents in 60 canary "
                "deploys.",
         reference=lambda: _canary_ci("wilson"),
@@ -350,28 +317,17 @@ EXERCISES = (
         hint="centre (k + z²/2)/(n + z²), half-width z/(n + z²) · √(k(n − k)/n + z²/4), "
              "with k = 0.",
     ),
-    # Q6 — week 6: sample size per arm
+    # Q6 — week 6: sample size per arm (one model, tolerance and set of mistakes with w06)
     Exercise(
         id="w12-sample-size-per-arm",
         kind="number",
-        prompt="Users per arm to detect 4 % → 5 % conversion, two-sided α = 0.05, power 0.8.",
-        reference=lambda: math.ceil(_sample_size()),
-        rtol=5e-3,
-        mistakes=(
-            Mistake("total-not-per-arm", "That is both arms together; the formula gives n per "
-                    "arm.", value=lambda: 2 * math.ceil(_sample_size())),
-            Mistake("rule-of-thumb", "16 p̄q̄/δ² is the rule of thumb — fine on a whiteboard, "
-                    "about 2 % high here. Use the formula with the pooled variance under H₀ "
-                    "and the unpooled one under H₁.",
-                    value=_rule_of_thumb, credit=0.5),
-            Mistake("one-sided", "That uses z₀.₉₅ = 1.645, a one-sided test; the test here is "
-                    "two-sided, z₀.₉₇₅ = 1.96.",
-                    value=lambda: math.ceil(_sample_size(alternative="greater",
-                                                         p_a=TARGET_CONVERSION,
-                                                         p_b=BASELINE_CONVERSION))),
-            Mistake("relative-mde", "The lift is +25 % relative but δ is absolute: "
-                    "δ = 0.05 − 0.04 = 0.01, not 0.25.", value=_relative_mde),
-        ),
+        prompt="Users per arm to detect 4 % → 5 % conversion, two-sided α = 0.05, power 0.8; "
+               "a whole number, rounded up.",
+        reference=lambda: _shared.sample_size_per_arm(BASELINE_CONVERSION, TARGET_CONVERSION),
+        rtol=_shared.SAMPLE_SIZE_RTOL,
+        precision=Precision(whole=True),
+        mistakes=tuple(m.as_value(p1=BASELINE_CONVERSION, p2=TARGET_CONVERSION)
+                       for m in _shared.SAMPLE_SIZE_MISTAKES),
         hint="n = (z₀.₉₇₅ √(2p̄q̄) + z₀.₈ √(p₁q₁ + p₂q₂))² / (p₁ − p₂)², rounded up.",
     ),
     # Q7a — week 7: ridge shrinkage along a singular direction
@@ -455,6 +411,7 @@ EXERCISES = (
     Exercise(
         id="w12-cv-standard-error",
         kind="number",
+        precision=Precision(decimals=4),
         prompt="Standard error s/√k of the 5-fold CV estimate from the fold scores.",
         reference=lambda: _cv().standard_error,
         rtol=1e-3,
@@ -493,28 +450,18 @@ EXERCISES = (
                  "future, in training: both leaks, and at a high cost.",
         },
     ),
-    # Q11 — weeks 6 and 11: a conversion lift in annual dollars, with its interval
+    # Q11 — weeks 6 and 11: a conversion lift in annual dollars, with its interval (one
+    # model, tolerance and set of mistakes with w11's exercise 2.2)
     Exercise(
         id="w12-annual-revenue-interval",
         kind="interval",
         prompt="95 % interval of the annual revenue impact: unpooled Wald CI of Δconversion × "
-               "12 × monthly visitors × order value.",
-        reference=lambda: _revenue_ci(),
-        rtol=1e-3,
-        mistakes=(
-            Mistake("monthly", "That is one month of revenue; the question asks for a year "
-                    "(12 × the monthly visitors).",
-                    value=lambda: _revenue_ci(traffic=MONTHLY_VISITORS)),
-            Mistake("test-traffic-only", "After launch every visitor gets the new version, not "
-                    "half of them as during the test: use all the traffic.",
-                    value=lambda: _revenue_ci(traffic=6 * MONTHLY_VISITORS)),
-            Mistake("conversion-not-dollars", "That is the interval of Δconversion itself; "
-                    "carry both ends through to dollars (× visitors × order value).",
-                    value=lambda: (_delta_ci().low, _delta_ci().high)),
-            Mistake("ninety-percent", "That is a 90 % interval (z = 1.645); the question asks "
-                    "for 95 % (z = 1.96).",
-                    value=lambda: _revenue_ci(confidence_level=0.90)),
-        ),
+               "12 × monthly visitors × order value, to the nearest thousand dollars.",
+        reference=lambda: _shared.annual_revenue_interval(**_REVENUE_NUMBERS),
+        rtol=_shared.REVENUE_INTERVAL_RTOL,
+        precision=Precision(decimals=-3, unit="dollars"),
+        mistakes=tuple(m.as_value(**_REVENUE_NUMBERS)
+                       for m in _shared.REVENUE_INTERVAL_MISTAKES),
         hint="the impact is linear in Δconversion with a positive factor, so the two ends of "
              "the Δconversion interval map to the two ends of the dollar interval.",
     ),
