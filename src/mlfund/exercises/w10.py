@@ -471,8 +471,9 @@ EXERCISES = (
         kind="number",
         precision=Precision(decimals=4),
         prompt=f"{CURSE_MODELS} models, all of true accuracy {CURSE_ACCURACY}, compared on "
-               f"{CURSE_N_VALIDATION} validation examples: expected optimism of the winner's "
-               "validation accuracy (a fraction), by simulation.",
+               f"{CURSE_N_VALIDATION} validation examples, their validation accuracies "
+               "independent: expected optimism of the winner's validation accuracy (a "
+               "fraction), by simulation.",
         reference=lambda: _curse().optimism,
         rtol=0.03,
         mistakes=(
