@@ -27,7 +27,13 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from mlfund.course.preprocessors import RestoreCellMetadata, TrustedScoring
+from mlfund.course.preprocessors import (
+    RestoreCellMetadata,
+    SanitizeLearnerContent,
+    SanitizeLearnerOutputs,
+    TrustedScoring,
+    safe_markdown2html,
+)
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -57,10 +63,13 @@ c.Autograde.sanitize_preprocessors = [
     CheckCellMetadata,
 ]
 
-# The trusted step: after Execute, test cells are scored from captured answers only.
+# The trusted step: after Execute, test cells are scored from captured answers only (each
+# result signed with COURSE/.mlfund/result-key for the item analysis); then the outputs of
+# the learner's other cells lose their scripts and unsafe HTML.
 c.Autograde.autograde_preprocessors = [
     Execute,
     TrustedScoring,
+    SanitizeLearnerOutputs,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -72,6 +81,11 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
+
+# Pages that show a learner's notebook to instructors (the feedback, the formgrader) are
+# sanitised: markdown is rendered then cleaned, outputs keep no script (mlfund.course._sanitize).
+c.HTMLExporter.preprocessors = [SanitizeLearnerContent]
+c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
 
 # Late submissions: the policy of the schedule (autograder/schedule.toml).
 c.AssignLatePenalties.plugin_class = "mlfund.course._schedule.ScheduleLatePenalty"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlfund.course._nbgrader import CONFIG_NAME, api, course_stub
+from mlfund.course._signature import result_key
 
 
 def init_course(course: Path, *, quiet: bool = False) -> str:
@@ -16,6 +17,7 @@ def init_course(course: Path, *, quiet: bool = False) -> str:
     stub = course / CONFIG_NAME
     if not stub.exists():
         stub.write_text(course_stub(course), encoding="utf-8")
+    result_key(course, create=True)  # signs the trusted step's results for the reports
     recorded = record_schedule(course)
     if quiet:
         return ""

@@ -6,7 +6,9 @@ import base64
 import csv
 import html
 import io
+import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,26 +55,146 @@ class ItemStats:
     verdicts: Counter = field(default_factory=Counter)
 
 
-def item_results(autograded: Path, assignment: str) -> dict[str, ItemStats]:
-    """Per item: the scores and the mistake notes, read from the autograded notebooks."""
+#: Why a result found in an autograded notebook was not counted, as the report says it.
+IGNORED = {
+    "unsigned": "without a signature",
+    "bad signature": "with a wrong signature",
+    "no key": "that could not be verified (no result key)",
+    "malformed": "with invalid fields",
+    "duplicate": "repeated in one test cell",
+    "outside test cells": "outside the graded test cells",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAnalysis:
+    """The counted results per item, and how many results were not counted and why."""
+
+    items: dict[str, ItemStats]
+    ignored: Counter
+    key_found: bool
+
+    @property
+    def ignored_total(self) -> int:
+        return sum(self.ignored.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    exercise: str
+    verdict: str
+    points: float
+    earned: float
+    mistake: str | None
+
+
+def graded_test_ids(assignment: str) -> set[str]:
+    """The ``grade_id`` of every graded test cell in the source notebooks of ``assignment``."""
+    from mlfund.course._nbgrader import notebooks_dir
+
+    found = set()
+    for path in sorted((notebooks_dir() / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            if _is_test_cell(cell):
+                found.add(cell.metadata["nbgrader"]["grade_id"])
+    return found
+
+
+def _is_test_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return (cell.get("cell_type") == "code" and isinstance(meta, dict)
+            and meta.get("grade") is True and not meta.get("solution")
+            and isinstance(meta.get("grade_id"), str))
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _optional_text(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def read_result(record, *, exercise_id: str) -> _Result | None:
+    """The fields the report uses, if each has the type and range the trusted step writes."""
+    from mlfund.check import VERDICTS
+
+    if not isinstance(record, dict):
+        return None
+    score, points, earned = (_number(record.get(k)) for k in ("score", "points", "earned"))
+    if (record.get("verdict") not in VERDICTS or record.get("exercise") != exercise_id
+            or score is None or not 0.0 <= score <= 1.0
+            or points is None or points < 0 or earned is None
+            or not 0.0 <= earned <= points + 1e-9
+            or not isinstance(record.get("feedback"), str)
+            or not _optional_text(record.get("mistake"))
+            or not _optional_text(record.get("interpreted"))):
+        return None
+    return _Result(exercise_id, record["verdict"], points, earned, record.get("mistake"))
+
+
+def item_results(autograded: Path, assignment: str, *, key: bytes | None,
+                 test_ids: Iterable[str] | None = None) -> ItemAnalysis:
+    """Per item: the scores and the mistake notes, read from the autograded notebooks.
+
+    Defends the item analysis against results the learner's kernel forged: a result counts
+    only if it sits in a graded test cell of the source notebook (``grade_id`` in
+    ``test_ids``, by default :func:`graded_test_ids`), carries a valid signature under the
+    course's ``key`` (:mod:`mlfund.course._signature`) and has well-typed fields for that
+    cell's exercise. Anything else is counted in ``ignored`` by reason, never raised
+    (tests/course/test_html_safety.py).
+    """
+    from mlfund.course._signature import verify_result
+    from mlfund.course._trusted import exercise_id_of
+
+    known = set(graded_test_ids(assignment) if test_ids is None else test_ids)
     stats: dict[str, ItemStats] = {}
+    ignored: Counter = Counter()
     for path in sorted(autograded.glob(f"*/{assignment}/*.ipynb")):
         try:
             nb = nbformat.read(str(path), as_version=4)
         except Exception:
             continue
         for cell in nb.cells:
-            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-                result = output.get("data", {}).get(RESULT_MIME_TYPE)
-                if not isinstance(result, dict):
-                    continue
-                gid = str(result.get("exercise", ""))
-                item = stats.setdefault(gid, ItemStats(gid, float(result.get("points", 0))))
-                item.scores.append(float(result.get("earned", 0.0)))
-                item.verdicts[str(result.get("verdict"))] += 1
-                if result.get("mistake"):
-                    item.mistakes[str(result["mistake"])] += 1
-    return stats
+            records = _results_in(cell)
+            if not records:
+                continue
+            grade_id = cell.metadata["nbgrader"]["grade_id"] if _is_test_cell(cell) else None
+            if grade_id not in known:
+                ignored["outside test cells"] += len(records)
+                continue
+            counted = False
+            for record in records:
+                status = verify_result(record, key)
+                result = read_result(record, exercise_id=exercise_id_of(grade_id))
+                if status != "valid":
+                    ignored[status] += 1
+                elif result is None:
+                    ignored["malformed"] += 1
+                elif counted:
+                    ignored["duplicate"] += 1
+                else:
+                    counted = True
+                    item = stats.setdefault(result.exercise,
+                                            ItemStats(result.exercise, result.points))
+                    item.scores.append(result.earned)
+                    item.verdicts[result.verdict] += 1
+                    if result.mistake:
+                        item.mistakes[result.mistake] += 1
+    return ItemAnalysis(stats, ignored, key is not None)
+
+
+def _results_in(cell) -> list:
+    """Every result-typed value among a code cell's outputs, whatever its shape."""
+    outputs = cell.get("outputs") if cell.get("cell_type") == "code" else None
+    if not isinstance(outputs, list):
+        return []
+    return [o["data"][RESULT_MIME_TYPE] for o in outputs
+            if isinstance(o, dict) and isinstance(o.get("data"), dict)
+            and RESULT_MIME_TYPE in o["data"]]
 
 
 def _figure(stats: dict[str, ItemStats]) -> str:
@@ -119,7 +241,15 @@ def _histogram(values: list[float], title: str, xlabel: str) -> str:
 
 def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
     """The HTML item analysis of one week."""
-    stats = item_results(course_dir / "autograded", assignment)
+    from mlfund.course._signature import KEY_PATH, ResultKeyError, result_key
+
+    try:
+        key = result_key(course_dir)
+        key_problem = "" if key is not None else "there is none"
+    except ResultKeyError as exc:
+        key, key_problem = None, str(exc)
+    analysis = item_results(course_dir / "autograded", assignment, key=key)
+    stats = analysis.items
     esc = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(assignment)} — "
              "item analysis</title><style>body{font-family:sans-serif;max-width:960px;"
@@ -129,6 +259,15 @@ def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
     graded = [o for o in journal.values() if o.status != "error"]
     errors = [o for o in journal.values() if o.status == "error"]
     parts.append(f"<p>{len(graded)} submission(s) graded, {len(errors)} with errors.</p>")
+    if key is None:
+        parts.append(f"<p class='warning'><b>No result could be verified</b>: the course's "
+                     f"result key ({esc(str(KEY_PATH))}) cannot be used ({esc(key_problem)}). "
+                     "Autograding makes it; results graded without it are not counted.</p>")
+    if analysis.ignored_total:
+        why = ", ".join(f"{count} {IGNORED.get(reason, reason)}"
+                        for reason, count in sorted(analysis.ignored.items()))
+        parts.append(f"<p class='warning'><b>{analysis.ignored_total} result(s) were not "
+                     f"counted</b> in the item analysis: {esc(why)}.</p>")
     if stats:
         parts.append(f"<img alt='score per item' src='data:image/png;base64,{_figure(stats)}'>")
         parts.append("<h2>Items</h2><table><tr><th>item</th><th>points</th><th>mean</th>"

@@ -118,18 +118,30 @@ def _score_cell(cell: NotebookNode, exercise_id: str) -> CheckResult:
                        f"cell above, then the check cell.{reason}", exercise=exercise_id)
 
 
-def trusted_outputs(result: CheckResult, points: float) -> list[NotebookNode]:
-    """The outputs the grader writes: feedback for people, then the points for nbgrader."""
+def trusted_outputs(result: CheckResult, points: float, *,
+                    key: bytes | None = None) -> list[NotebookNode]:
+    """The outputs the grader writes: feedback for people, then the points for nbgrader.
+
+    With the course's result ``key`` (:func:`mlfund.course._signature.result_key`) the
+    result carries an HMAC-SHA256 ``signature``, which is what lets the item analysis tell
+    it from a result the learner's kernel forged (tests/course/test_html_safety.py). Without
+    a key (``mlfund grade`` on a learner's own notebook) it carries none.
+    """
+    from mlfund.course._signature import SIGNATURE_FIELD, sign_result
+
     earned = min(points, round(result.score * points, 6))
     shown = CheckResult(result.verdict, result.score, result.feedback, result.mistake,
                         result.interpreted, result.exercise, points)
+    record = {**shown.to_dict(), "earned": earned}
+    if key is not None:
+        record[SIGNATURE_FIELD] = sign_result(record, key)
     feedback = from_dict({
         "output_type": "display_data",
         "metadata": {},
         "data": {
             "text/plain": shown.summary(),
             "text/html": shown._repr_html_(),
-            RESULT_MIME_TYPE: {**shown.to_dict(), "earned": earned},
+            RESULT_MIME_TYPE: record,
         },
     })
     number = from_dict({
@@ -189,11 +201,38 @@ class TrustedScoring(NbGraderPreprocessor):
                  and not utils.is_solution(cell)]
         verdicts = score_test_cells(nb, tests, seconds_per_item=self.seconds_per_item,
                                     memory_bytes=self.memory_bytes)
+        key = self.result_key()
         for (cell, _), result in zip(tests, verdicts, strict=True):
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
-            cell.outputs = trusted_outputs(result, points)
+            cell.outputs = trusted_outputs(result, points, key=key)
             results.append((grade_id, result))
         resources.setdefault("mlfund", {})["results"] = results
         self.log.debug("Scored %d test cells from captured answers", len(results))
         return nb, resources
+
+    result_key_file = Unicode(
+        "",
+        help="The file of the key that signs each result for the item analysis; default "
+             "COURSE/.mlfund/result-key (CourseDirectory.root), made with mode 0600 on first "
+             "use. Keep it where the learner's kernel cannot read it.",
+    ).tag(config=True)
+
+    def result_key(self) -> bytes | None:
+        """The course's result key, made on first use; ``None`` without a course folder.
+
+        See :mod:`mlfund.course._signature`. Without a configured course folder the results
+        are written unsigned, and the item analysis does not count them.
+        """
+        from pathlib import Path
+
+        from mlfund.course._signature import key_path, read_key
+
+        if self.result_key_file:
+            return read_key(Path(self.result_key_file), create=True)
+        root = self.config.get("CourseDirectory", {}).get("root")
+        if not isinstance(root, str) or not root:
+            self.log.warning("No course folder is configured (CourseDirectory.root): the "
+                             "results are not signed and the item analysis will not count them.")
+            return None
+        return read_key(key_path(root), create=True)

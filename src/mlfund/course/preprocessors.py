@@ -2,6 +2,9 @@
 
 from mlfund.course._fastexec import ForkExecute
 from mlfund.course._restore import RestoreCellMetadata
+from mlfund.course._safe_export import SanitizeLearnerContent, safe_markdown2html
+from mlfund.course._safe_outputs import SanitizeLearnerOutputs
 from mlfund.course._trusted import RESULT_MIME_TYPE, TrustedScoring
 
-__all__ = ["RESULT_MIME_TYPE", "ForkExecute", "RestoreCellMetadata", "TrustedScoring"]
+__all__ = ["RESULT_MIME_TYPE", "ForkExecute", "RestoreCellMetadata", "SanitizeLearnerContent",
+           "SanitizeLearnerOutputs", "TrustedScoring", "safe_markdown2html"]
