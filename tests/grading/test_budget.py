@@ -227,7 +227,7 @@ def test_is_an_error_in_the_graders_own_code_a_grader_fault():
 def test_is_a_child_that_stalls_without_computing_a_grader_fault():
     with pytest.raises(GraderFault, match="stalled"):
         within(30, lambda: score_in_child([ScoringJob("w01-bce-dp-dz", lambda: time.sleep(60))],
-                                          seconds_per_item=1.0))
+                                          seconds_per_item=BUDGET))
 
 
 def test_does_an_error_in_the_trusted_step_surface_as_a_grader_fault(monkeypatch):

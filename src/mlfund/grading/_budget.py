@@ -24,7 +24,7 @@ learner wrote but the data being scored).
 - A child that dies any other way — killed by a signal, out of memory, an exception in the
   grader's code, a malformed line — raises :class:`~mlfund.grading.GraderFault`: not the
   learner's fault, so never their 0. So does a child that used almost no CPU during the
-  item's time (stalled, or starved by an overloaded machine): the answer never had its try.
+  item's time (stalled, blocked on a lock or on swap): the answer never had its try.
 
 Shown by ``tests/grading/test_budget.py``: the two answers above end as "too slow" within
 the budget and the items after them are still scored; a child killed by a signal, or out of
@@ -55,8 +55,10 @@ SECONDS_PER_ITEM = 10.0
 #: Default memory (bytes of address space) the scoring process may add to the grader's own.
 MEMORY_BYTES = 1024**3
 
-#: A child that used less than this share of an item's time on the CPU did not really try.
-STALLED_CPU_SHARE = 0.1
+#: A child that used less than this share of an item's time on the CPU was stalled: blocked
+#: (a lock, swapping), not computing. (A child merely slowed by a loaded machine still counts
+#: as too slow: the budget is wall-clock time, generous next to the usual tenth of a second.)
+STALLED_CPU_SHARE = 0.02
 #: Largest verdict line accepted from the child.
 MAX_LINE_BYTES = 16_000_000
 #: Extra CPU seconds of the child's backstop limit, beyond the sum of the items' budgets.
@@ -234,7 +236,7 @@ class _Child:
         if used - cpu_at_start < STALLED_CPU_SHARE * seconds:
             raise GraderFault(
                 f"the scoring process used {used - cpu_at_start:.2f} s of CPU in {seconds:g} s: "
-                "it stalled or the machine is overloaded", exercise=job.exercise_id)
+                "it stalled", exercise=job.exercise_id)
 
     def cpu_seconds(self) -> float | None:
         """CPU time the child has used so far (Linux), or None where it cannot be read."""
