@@ -16,13 +16,20 @@ import pytest
 
 from mlfund import exercises
 from mlfund.course._nbgrader import api, notebooks_dir, project_root
-from mlfund.course._sandbox import is_root
 
 WEEK = "w01"
+GRADER_SECRET = "s3cr3t-grader-token"
+LOOPBACK_PORT = [0]  # a service of the grader's machine on 127.0.0.1, set by the fixture
 SOURCE = notebooks_dir() / WEEK / "w01-gradients.ipynb"
 FULL = sum(s.points for s in exercises.week(1))
 CELL_TIMEOUT = 4
 MARKER = "mlfund-adversarial-marker"
+
+
+def _isolation() -> str:
+    from mlfund.grading import isolation_mode
+
+    return isolation_mode()
 
 
 def _source() -> nbformat.NotebookNode:
@@ -126,11 +133,12 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
             except OSError:
                 found.append(False)
         sigmoid_derivative = 'sigma(z)*(1 - sigma(z))' if not any(found) else None
-    """), FULL if is_root() else FULL - 1)
+    """), FULL if _isolation() in ("full", "user") else FULL - 1)
     S["write-outside"] = (_answer(_source(), "w01-sigmoid-derivative", f"""
         import os
         wrote = False
-        for folder in {[str(project_root()), str(course), "/tmp"]!r}:
+        for folder in {[str(project_root()), str(course), "/tmp", "/var/tmp", "/dev/shm",
+                        "/run/lock"]!r}:
             try:
                 with open(os.path.join(folder, {MARKER!r}), 'w') as fh:
                     fh.write('x')
@@ -138,7 +146,7 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
             except OSError:
                 pass
         sigmoid_derivative = 'sigma(z)*(1 - sigma(z))' if not wrote else None
-    """), FULL if is_root() else FULL - 1)
+    """), FULL if _isolation() in ("full", "user") else FULL - 1)
     for route, code in {
         "import": "import sklearn",
         "importlib": "import importlib\n    importlib.import_module('skl' + 'earn')",
@@ -222,6 +230,73 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
         if cell.cell_type == "code":
             cell.outputs = [nbformat.v4.new_output("stream", text="x" * 2_000_000)]
     S["huge-outputs"] = (nb, FULL)
+    # the process boundary: what a kernel forked from the grader could once reach
+    S["pickle-into-queue"] = (_prepend(_source(), "w01-sigmoid-derivative", f"""
+        import gc, os, pickle
+        class Payload:
+            def __reduce__(self):
+                return (os.system, ("touch {course / MARKER}",))
+        for obj in gc.get_objects():
+            name = type(obj).__module__ or ""
+            if name.startswith(("multiprocessing", "concurrent")) and hasattr(obj, "put"):
+                try:
+                    obj.put(Payload())
+                except Exception:
+                    pass
+        for fd in range(3, 64):
+            try:
+                os.write(fd, pickle.dumps(Payload()))
+            except OSError:
+                pass
+    """), FULL)
+    S["orphan-killer"] = (_prepend(_source(), "w01-sigmoid-derivative", """
+        import os, signal, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() != 0:
+                os._exit(0)
+            deadline = time.time() + 60
+            while time.time() < deadline:   # kill every later kernel of this uid
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except OSError:
+                    pass
+                time.sleep(0.02)
+            os._exit(0)
+    """), FULL)
+    isolated = _isolation() in ("full", "user")
+    S["read-git"] = (_answer(_blank(release), "w01-sigmoid-derivative", f"""
+        import subprocess
+        try:
+            shown = subprocess.run(["git", "-c", "safe.directory=*", "-C",
+                                    {str(project_root())!r}, "show",
+                                    "HEAD:notebooks/w01/w01-gradients.ipynb"],
+                                   capture_output=True, timeout=20).stdout
+        except Exception:
+            shown = b""
+        sigmoid_derivative = "sigma(z)*(1 - sigma(z))" if b"BEGIN SOLUTION" in shown else None
+    """), 0.0 if isolated or not (project_root() / ".git").exists() else 1.0)
+    S["grader-environment"] = (_answer(_blank(release), "w01-sigmoid-derivative", f"""
+        import ctypes, gc, os
+        ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
+        seen = any({GRADER_SECRET[:6]!r} + {GRADER_SECRET[6:]!r} in str(v)
+                   for v in os.environ.values())
+        try:
+            seen = seen or ({GRADER_SECRET[:6]!r} + {GRADER_SECRET[6:]!r}).encode() in open(
+                "/proc/self/environ", "rb").read()
+        except OSError:
+            pass
+        sigmoid_derivative = "sigma(z)*(1 - sigma(z))" if seen else None
+    """), 0.0)
+    S["loopback-service"] = (_answer(_blank(release), "w01-sigmoid-derivative", f"""
+        import socket
+        try:
+            s = socket.create_connection(("127.0.0.1", {LOOPBACK_PORT[0]}), timeout=2)
+            reached = True
+        except OSError:
+            reached = False
+        sigmoid_derivative = "sigma(z)*(1 - sigma(z))" if reached else None
+    """), 0.0 if isolated else 1.0)
     S["malformed-json"] = (b'{"cells": [', None)
     S["missing-notebook"] = (None, None)
     return S
@@ -229,12 +304,20 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    import os
+    import socket
+
     from mlfund.course._admin import init_course
     from mlfund.course._batch import autograde_batch, journal_path, read_journal
     from mlfund.course._workbook import generate_student_version
 
     course = tmp_path_factory.mktemp("adversarial")
     init_course(course, quiet=True)
+    service = socket.socket()
+    service.bind(("127.0.0.1", 0))
+    service.listen(8)
+    LOOPBACK_PORT[0] = service.getsockname()[1]
+    os.environ["MLFUND_TEST_TOKEN"] = GRADER_SECRET  # a secret in the grader's environment
     release = generate_student_version(WEEK, course)
     subs = submissions(release, course)
     for student, (content, _) in subs.items():
@@ -246,8 +329,12 @@ def graded(tmp_path_factory):
             (folder / SOURCE.name).write_bytes(content)
         else:
             nbformat.write(content, str(folder / SOURCE.name))
-    outcomes = autograde_batch(WEEK, course_dir=course, jobs=2, timeout=CELL_TIMEOUT,
-                               progress=False)
+    try:
+        outcomes = autograde_batch(WEEK, course_dir=course, jobs=2, timeout=CELL_TIMEOUT,
+                                   progress=False)
+    finally:
+        service.close()
+        os.environ.pop("MLFUND_TEST_TOKEN", None)
     journal = read_journal(journal_path(course, WEEK))
     return course, subs, {o.student: o for o in outcomes}, journal
 
@@ -267,7 +354,8 @@ EXPECTED = ["correct", "mistakes", "blank", "crash", "loop", "displayhook",
                         "memory-bomb", "sys-exit", "os-exit", "kill-kernel", "kill-grader",
                         "output-flood", "metadata-forged-tests", "metadata-ungraded-tests",
                         "metadata-answers-as-tests", "deleted-tests", "duplicated-cells",
-                        "huge-outputs"]
+                        "huge-outputs", "pickle-into-queue", "orphan-killer", "read-git",
+                        "grader-environment", "loopback-service"]
 
 
 @pytest.mark.parametrize("student", EXPECTED)
@@ -302,7 +390,10 @@ def test_does_a_fork_bomb_leave_the_batch_and_the_other_items_alone(graded):
 
 def test_was_nothing_written_outside_the_scratch_folder(graded):
     course, _, _, _ = graded
-    for folder in (project_root(), course, Path("/tmp")):
+    if _isolation() not in ("full", "user"):
+        pytest.skip(f"the kernel has no view of its own here (isolation {_isolation()!r})")
+    for folder in (project_root(), course, Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"),
+                   Path("/run/lock")):
         assert not (folder / MARKER).exists(), folder
 
 

@@ -11,7 +11,7 @@ from nbgrader import utils
 
 from mlfund.check import INVALID, CheckResult
 from mlfund.course._trusted import exercise_id_of, score_test_cells, trusted_outputs
-from mlfund.grading import MEMORY_BYTES, SECONDS_PER_ITEM
+from mlfund.grading import MEMORY_BYTES, SECONDS_PER_ITEM, GraderFault
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +28,45 @@ class ItemRow:
 
 def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 60
                         ) -> str:
-    """Run every cell as the autograder does: a forked, confined one-shot kernel.
+    """Run every cell as the autograder does: a confined one-shot kernel.
 
-    Returns how strong the isolation was (full as root, partial otherwise).
+    Returns how strong the isolation was (see :func:`mlfund.grading.describe`).
     """
     from mlfund.course._fastexec import ForkExecute
+    from mlfund.grading import describe
 
     executor = ForkExecute(timeout=timeout)
     resources = {"metadata": {"path": str(cwd)}}
-    os.environ.setdefault("NBGRADER_EXECUTION", "autograde")
-    try:
-        executor.preprocess(nb, resources)
-    finally:
-        if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-            del os.environ["NBGRADER_EXECUTION"]
-    return executor.confinement_for(nb).describe()
+    executor.preprocess(nb, resources)
+    return describe(resources["mlfund"]["execution"]["isolation"])
+
+
+def source_of(nb: nbformat.NotebookNode, path: Path) -> tuple[str, Path] | None:
+    """The week and source notebook (with solutions) that ``nb`` was released from."""
+    from mlfund.course._nbgrader import notebooks_dir
+
+    candidate = notebooks_dir() / path.parent.name / path.name
+    if candidate.is_file():
+        return path.parent.name, candidate
+    for cell in nb.cells:
+        grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+        week = grade_id[:3]
+        if len(week) == 3 and week[0] == "w" and week[1:].isdigit():
+            candidate = notebooks_dir() / week / path.name
+            if candidate.is_file():
+                return week, candidate
+    return None
+
+
+def restore_as_autograde(nb: nbformat.NotebookNode, source: Path | None) -> None:
+    """Put the source's nbgrader metadata back and drop duplicated ids, as autograde does."""
+    from nbgrader.preprocessors import DeduplicateIds
+
+    from mlfund.course._restore import RestoreCellMetadata
+
+    if source is not None:
+        RestoreCellMetadata().restore(nb, nbformat.read(str(source), as_version=4))
+    DeduplicateIds().preprocess(nb, {})
 
 
 def score_notebook(nb: nbformat.NotebookNode, *, seconds_per_item: float = SECONDS_PER_ITEM,
@@ -81,8 +105,14 @@ def score_notebook(nb: nbformat.NotebookNode, *, seconds_per_item: float = SECON
 
 def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
                    seconds_per_item: float = SECONDS_PER_ITEM,
-                   memory_bytes: int = MEMORY_BYTES) -> tuple[list[ItemRow], str]:
+                   memory_bytes: int = MEMORY_BYTES, canary: bool = True
+                   ) -> tuple[list[ItemRow], str]:
     """Execute ``path`` in a fresh kernel and score it as the autograder would.
+
+    As autograde does, the nbgrader metadata of the week's source notebook is put back and
+    duplicated cells count once. Unless ``canary`` is false, the week's solution is first
+    graded here once per installation: if it does not reach full marks, a
+    :class:`~mlfund.grading.GraderFault` says which items fail and why.
 
     ``seconds_per_item`` and ``memory_bytes`` bound the reading and scoring of each answer
     (see :func:`score_notebook`). Returns the rows of the grade table and a sentence on the
@@ -95,6 +125,14 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:
         raise ValueError(f"{path} is not a readable notebook: {exc}") from None
+    found = source_of(nb, path.resolve())
+    restore_as_autograde(nb, found[1] if found else None)
+    if found is not None and canary:
+        from mlfund.course._canary import cached_canary
+
+        failure = cached_canary(found[0], timeout=timeout)
+        if failure is not None:
+            raise GraderFault(failure)
     isolation = execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
     return score_notebook(nb, seconds_per_item=seconds_per_item,
                           memory_bytes=memory_bytes), isolation

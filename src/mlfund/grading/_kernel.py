@@ -161,11 +161,38 @@ class _Stream:
         raise OSError("this stream has no file descriptor")
 
 
-def run_notebook(channel: int, cells: list[tuple[int, str]]) -> None:
+def _end_other_processes() -> None:
+    """Kill every other process the kernel may signal, and reap its own children.
+
+    Only where those are the kernel's own (its PID namespace, or a uid of the run's own):
+    a process that a cell started does not live into the next cell, and a fork loop
+    cannot keep the next cells short of processes or CPU.
+    """
+    import errno
+    import signal as signals
+
+    for _round in range(100):
+        try:
+            os.kill(-1, signals.SIGKILL)
+        except OSError as exc:
+            if exc.errno == errno.ESRCH:
+                break
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+
+
+def run_notebook(channel: int, cells: list[tuple[int, str]], *,
+                 own_processes: bool = False) -> None:
     """Run ``cells`` (index, source) here, writing their outputs to ``channel``. Never returns.
 
     Called in the confined kernel process, after :func:`mlfund.grading._view.build_view`
-    and the privilege drop; the learner's code runs from here on.
+    and the privilege drop; the learner's code runs from here on. With ``own_processes``
+    (every process the kernel may signal is its own), what a cell started ends with it.
     """
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -190,6 +217,8 @@ def run_notebook(channel: int, cells: list[tuple[int, str]]) -> None:
                               "evalue": str(exc)[:2000], "traceback": []})
             if os.getpid() != kernel:
                 os._exit(0)  # a process the learner's code forked never runs later cells
+            if own_processes:
+                _end_other_processes()
             sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
             message = json.dumps({"cell": index, "outputs": _CAPTURE.outputs,
                                   "dropped": _CAPTURE.dropped}, default=str)

@@ -113,6 +113,7 @@ def _kernel(channel: int, request: dict[str, Any]) -> None:
         _view.no_new_privileges()
         _policy.install(request["forbidden"], request["public"], scratch=scratch,
                         folders=request["hide"])
+        _init_of(os.fork(), channel)
         _send(channel, {"ready": True})
     except BaseException as exc:  # noqa: BLE001 - whatever it was, the grader's fault
         try:
@@ -120,7 +121,36 @@ def _kernel(channel: int, request: dict[str, Any]) -> None:
                                      f"{type(exc).__name__}: {exc}"[:1000]})
         finally:
             os._exit(70)
-    body.run_notebook(channel, [(int(i), str(s)) for i, s in request["cells"]])
+    body.run_notebook(channel, [(int(i), str(s)) for i, s in request["cells"]],
+                      own_processes=mode in ("full", "user", "uid"))
+
+
+def _init_of(child: int, channel: int) -> None:
+    """In the parent after the last fork: be the namespace's process 1 until ``child`` ends.
+
+    The learner's code runs in ``child``, an ordinary process (process 1 ignores signals it
+    sends itself). Here the grader's interrupt is passed on, orphans are reaped, and when
+    the kernel ends this process ends, which ends every process left in the namespace.
+    """
+    if child == 0:
+        return
+    os.close(channel)
+    signal.signal(signal.SIGINT, lambda *_: _forward(child, signal.SIGINT))
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if pid == child:
+            break
+    os._exit(0)
+
+
+def _forward(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
 
 
 def _holder(channel: int) -> None:
