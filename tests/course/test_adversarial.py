@@ -237,8 +237,8 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
             def __reduce__(self):
                 return (os.system, ("touch {course / MARKER}",))
         for obj in gc.get_objects():
-            name = type(obj).__module__ or ""
-            if name.startswith(("multiprocessing", "concurrent")) and hasattr(obj, "put"):
+            name = getattr(type(obj), "__module__", "")
+            if isinstance(name, str) and name.startswith(("multiprocessing", "concurrent")) and hasattr(obj, "put"):
                 try:
                     obj.put(Payload())
                 except Exception:
