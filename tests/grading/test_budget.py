@@ -202,16 +202,18 @@ def test_is_a_child_killed_by_a_signal_a_grader_fault(signum):
     assert caught.value.exercise == "w01-bce-dl-dz"
 
 
-def test_is_running_out_of_memory_a_grader_fault_and_not_the_learners_zero():
+def test_is_an_answer_that_needs_too_much_memory_invalid_and_the_rest_scored():
     budget = 64 * 1024**2
 
     def hungry() -> CheckResult:
         bytearray(4 * budget)
         return _ok()
 
-    with pytest.raises(GraderFault, match="out of memory"):
-        within(30, lambda: score_in_child([ScoringJob("w01-bce-dp-dz", hungry)],
-                                          memory_bytes=budget))
+    results = within(30, lambda: score_in_child(
+        [ScoringJob("w01-bce-dp-dz", hungry), ScoringJob("w01-bce-dl-dz", _ok)],
+        memory_bytes=budget))
+    assert results[0].verdict == "invalid" and "memory" in results[0].feedback
+    assert results[1].verdict == "correct"
 
 
 def test_is_an_error_in_the_graders_own_code_a_grader_fault():

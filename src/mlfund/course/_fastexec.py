@@ -29,8 +29,8 @@ _CLEAN: dict[tuple[str, ...], CleanProcess] = {}
 
 def clean_process(forbidden: set[str] | tuple[str, ...]) -> CleanProcess:
     key = tuple(sorted(forbidden))
-    if key not in _CLEAN:
-        _CLEAN[key] = CleanProcess(forbidden=key)
+    if key not in _CLEAN or not _CLEAN[key].owned():
+        _CLEAN[key] = CleanProcess(forbidden=key)  # not one a forked parent started
     return _CLEAN[key]
 
 
@@ -140,9 +140,6 @@ def _missing_module(message: str) -> str:
     import re
 
     match = re.search(r"No module named '([\w.]+)'", message)
-    if match:
-        return match.group(1)
-    match = re.search(r"cannot import name '\w+' from '([\w.]+)'", message)
     return match.group(1) if match else ""
 
 

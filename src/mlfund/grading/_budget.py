@@ -21,14 +21,16 @@ learner wrote but the data being scored).
   item runs past it, the child is killed with ``SIGKILL`` (which no code can catch or
   ignore), the item gets the verdict ``invalid``, worth 0, with feedback saying the answer
   is too slow to evaluate, and a fresh child scores the items after it.
-- A child that dies any other way — killed by a signal, out of memory, an exception in the
-  grader's code, a malformed line — raises :class:`~mlfund.grading.GraderFault`: not the
+- An answer whose evaluation runs out of the memory budget (a ``MemoryError`` in the
+  child) is ``invalid`` the same way: too large to evaluate.
+- A child that dies any other way — killed by a signal, an exception in the grader's code,
+  a malformed line — raises :class:`~mlfund.grading.GraderFault`: not the
   learner's fault, so never their 0. So does a child that used almost no CPU during the
   item's time (stalled, blocked on a lock or on swap): the answer never had its try.
 
 Shown by ``tests/grading/test_budget.py``: the two answers above end as "too slow" within
-the budget and the items after them are still scored; a child killed by a signal, or out of
-memory, raises ``GraderFault``; a normal answer gets the verdict it gets in-process.
+the budget and the items after them are still scored; an answer out of memory is invalid; a
+child killed by a signal raises ``GraderFault``; a normal answer gets the verdict it gets in-process.
 """
 
 from __future__ import annotations
@@ -213,6 +215,8 @@ class _Child:
                 if first + len(got) == len(jobs):
                     raise GraderFault("the scoring process sent more verdicts than items")
                 got.append(_verdict(line, jobs[first + len(got)], memory_bytes))
+                if _out_of_memory(line):
+                    return got  # that child is done; a fresh one scores the rest
                 started, cpu_at_start = time.monotonic(), self.cpu_seconds()
         return got
 
@@ -278,6 +282,14 @@ class _Child:
         os.close(self.read_fd)
 
 
+def _out_of_memory(line: bytes) -> bool:
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(message, dict) and message.get("memory") is True
+
+
 def _verdict(line: bytes, job: ScoringJob, memory_bytes: int) -> CheckResult:
     """Rebuild the child's message for ``job``, checking every field; GraderFault otherwise."""
     try:
@@ -286,8 +298,10 @@ def _verdict(line: bytes, job: ScoringJob, memory_bytes: int) -> CheckResult:
         raise GraderFault("the scoring process sent an unreadable line",
                           exercise=job.exercise_id) from None
     if isinstance(message, dict) and message.get("memory"):
-        raise GraderFault(f"scoring ran out of memory (over {memory_bytes} bytes beyond the "
-                          "grader's own)", exercise=job.exercise_id)
+        # like an answer too slow to evaluate: the answer's size, not the grader, is at fault
+        return CheckResult(INVALID, 0.0, "Cannot read this answer: evaluating it needs more "
+                           f"than {memory_bytes // 2**20} MB of memory; simplify it.",
+                           exercise=job.exercise_id)
     if isinstance(message, dict) and isinstance(message.get("fault"), str):
         raise GraderFault(f"scoring failed: {message['fault'][:500]}", exercise=job.exercise_id)
     data = message.get("result") if isinstance(message, dict) else None

@@ -17,6 +17,7 @@ What this defends:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -52,6 +53,7 @@ class RunResult:
     mode: str = ""
 
 
+@functools.cache
 def isolation_mode() -> str:
     """``"full"`` (root, namespaces), ``"uid"`` (root, no namespaces: a container without
     ``CAP_SYS_ADMIN``), ``"user"`` (unprivileged, in a user namespace) or ``"none"``."""
@@ -113,8 +115,14 @@ class CleanProcess:
         self.preload = tuple(PRELOAD if preload is None else preload)
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
+        self._owner = os.getpid()
+
+    def owned(self) -> bool:
+        """Whether this process started it (a forked child must start its own)."""
+        return self._owner == os.getpid()
 
     def start(self) -> None:
+        self._owner = os.getpid()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {"sys_path": [p for p in sys.path if p and os.path.isabs(p)],
                   "preload": list(self.preload), "forbidden": list(self.forbidden)}
@@ -134,9 +142,12 @@ class CleanProcess:
                               f"(exit code {self._process.poll() if self._process else '?'}).")
 
     def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self.owned() and self._process is not None and self._process.poll() is None
 
     def close(self) -> None:
+        if not self.owned():  # a copy inherited through fork: the parent's to close
+            self._process = self._control = None
+            return
         if self._control is not None:
             self._control.close()
             self._control = None

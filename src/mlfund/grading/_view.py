@@ -47,7 +47,10 @@ MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
+MS_RELATIME = 1 << 21
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
@@ -116,7 +119,8 @@ def _flags_of(path: str) -> int:
     except OSError:
         return flags
     for st_flag, ms_flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV),
-                             (os.ST_NOEXEC, MS_NOEXEC)):
+                             (os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME),
+                             (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME)):
         if st.f_flag & st_flag:
             flags |= ms_flag
     return flags
@@ -243,7 +247,7 @@ def build_view(*, scratch: str, expose: Iterable[str], hide: Iterable[str],
     namespace). On return the current folder is ``scratch``.
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    root = os.path.join(os.path.dirname(scratch), ".root")
+    root = os.path.join(os.path.dirname(scratch), "root")  # made beside it by the grader
     os.makedirs(root, mode=0o700, exist_ok=True)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     os.umask(0o022)
