@@ -29,8 +29,9 @@ learner wrote but the data being scored).
   item's time (stalled, blocked on a lock or on swap): the answer never had its try.
 
 Shown by ``tests/grading/test_budget.py``: the two answers above end as "too slow" within
-the budget and the items after them are still scored; an answer out of memory is invalid; a
-child killed by a signal raises ``GraderFault``; a normal answer gets the verdict it gets in-process.
+the budget and the items after them are still scored; an answer out of memory is invalid;
+a child killed by a signal raises ``GraderFault``; a normal answer gets the verdict it gets
+in-process.
 """
 
 from __future__ import annotations
