@@ -30,11 +30,16 @@ class SharedMistake:
         """For an expression item whose symbols are the parameters."""
         return Mistake(self.note, self.feedback, form=self.formula, credit=self.credit)
 
-    def as_value(self, **numbers: float) -> Mistake:
-        """For a number or interval item posed with these numbers."""
+    def as_value(self, **numbers: Any) -> Mistake:
+        """For a number or interval item posed with these numbers (a zero-argument callable
+        stands for a number computed when the mistake is first compared, not at import)."""
         formula = self.formula
-        return Mistake(self.note, self.feedback, value=lambda: _number(formula(**numbers)),
-                       credit=self.credit)
+
+        def value() -> Any:
+            given = {k: v() if callable(v) else v for k, v in numbers.items()}
+            return _number(formula(**given))
+
+        return Mistake(self.note, self.feedback, value=value, credit=self.credit)
 
 
 def _ratio(numerator: int, denominator: int, *, like: Any) -> Any:
@@ -190,4 +195,51 @@ REVENUE_INTERVAL_MISTAKES = (
                   "That is a 90 % interval (z = 1.645); the question asks for 95 % "
                   "(z = 1.96).",
                   lambda **k: annual_revenue_interval(**k, confidence_level=0.90)),
+)
+
+
+# --- the standard error of a k-fold estimate (weeks 10 and 12) ----------------------------
+#
+# The mean of k fold scores whose sample standard deviation (ddof 1) is s: s/√k, the folds
+# treated as independent.
+
+
+def _sqrt(value: Any) -> Any:
+    import sympy as sp
+
+    if isinstance(value, sp.Basic):
+        return sp.sqrt(value)
+    import math
+
+    return math.sqrt(value)
+
+
+def cv_standard_error(s: Any, k: Any) -> Any:
+    """s/√k (the library's, for symbols; the same arithmetic for numbers)."""
+    import sympy as sp
+
+    if isinstance(s, sp.Basic) or isinstance(k, sp.Basic):
+        from mlfund.evaluation import symbolic
+
+        return symbolic.cv_standard_error(s, k)
+    return s / _sqrt(k)
+
+
+CV_STANDARD_ERROR_MISTAKES = (
+    SharedMistake("over-k",
+                  "Var(mean) = s²/k, so the standard error is its square root: divide s by "
+                  "√k, not by k.",
+                  lambda s, k: s / k),
+    SharedMistake("variance",
+                  "That is the variance of the mean, s²/k; the standard error is its square "
+                  "root.",
+                  lambda s, k: s**2 / k),
+    SharedMistake("one-fold",
+                  "That is s, the spread of a single fold's score; averaging k of them "
+                  "shrinks it: the standard error of the mean is s/√k.",
+                  lambda s, k: s),
+    SharedMistake("k-minus-1",
+                  "The k − 1 belongs inside s (the sample standard deviation); the mean of k "
+                  "scores has standard error s/√k.",
+                  lambda s, k: s / _sqrt(k - 1)),
 )

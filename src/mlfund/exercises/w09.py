@@ -410,7 +410,6 @@ EXERCISES = (
                "a missed fraud costs a $200 chargeback. Above which calibrated fraud "
                "probability should a payment be reviewed?",
         reference=_fraud_threshold,
-        rtol=1e-3,
         mistakes=tuple(m.as_value(r=REVIEW_COST, v=CHARGEBACK_COST)
                        for m in _shared.REVIEW_THRESHOLD_MISTAKES),
         hint="review when the review's cost is below the expected loss of not reviewing.",

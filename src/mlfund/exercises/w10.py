@@ -7,6 +7,7 @@ from functools import cache
 
 import numpy as np
 
+from mlfund.exercises import _shared
 from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # The notebook forbids these in the learner's cells: the fold functions are the answers.
@@ -232,18 +233,9 @@ EXERCISES = (
         kind="expression",
         prompt="Standard error of the mean of k fold scores whose standard deviation is s, "
                "treating the folds as independent.",
-        reference=lambda s, k: _esym().cv_standard_error(s, k),
+        reference=_shared.cv_standard_error,
         symbols={"s": "positive", "k": "positive_integer"},
-        mistakes=(
-            Mistake("over-k", "Var(mean) = s²/k, so the standard error is its square root: "
-                    "divide s by √k, not by k.", form="s/k"),
-            Mistake("variance", "That is the variance of the mean, s²/k; the standard error is "
-                    "its square root.", form="s**2/k"),
-            Mistake("one-fold", "s is the spread of a single fold's score; averaging k of them "
-                    "shrinks it.", form="s"),
-            Mistake("k-minus-1", "The k − 1 belongs inside s (the sample standard deviation); "
-                    "the mean of k scores has standard error s/√k.", form="s/sqrt(k - 1)"),
-        ),
+        mistakes=tuple(m.as_form() for m in _shared.CV_STANDARD_ERROR_MISTAKES),
         hint="Var(mean of k independent scores) = (1/k²) · k · s².",
     ),
     Exercise(

@@ -407,7 +407,8 @@ EXERCISES = (
         mistakes=tuple(m.as_form() for m in _shared.REVIEW_THRESHOLD_MISTAKES),
         hint="review when the review's cost is below the expected loss of not reviewing.",
     ),
-    # Q10a — week 10: the standard error of a k-fold estimate
+    # Q10a — week 10: the standard error of a k-fold estimate (one model and set of
+    # mistakes with w10's exercise 1.1, and np.std's default on top)
     Exercise(
         id="w12-cv-standard-error",
         kind="number",
@@ -419,10 +420,8 @@ EXERCISES = (
             Mistake("ddof-0", "np.std divides by k by default; the sample standard deviation "
                     "divides by k − 1 (ddof=1).", value=lambda: _cv(ddof=0).standard_error,
                     credit=0.5),
-            Mistake("std-not-se", "That is the spread of the fold scores, s; the standard "
-                    "error of their mean is s/√k.", value=lambda: _cv().std),
-            Mistake("divided-by-k", "Divide by √k, not k: the variance of a mean of k scores "
-                    "is s²/k.", value=lambda: _cv().std / len(FOLD_SCORES)),
+            *(m.as_value(s=lambda: _cv().std, k=len(FOLD_SCORES))
+              for m in _shared.CV_STANDARD_ERROR_MISTAKES),
         ),
     ),
     # Q10b — week 10: group and time leakage
