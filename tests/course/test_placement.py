@@ -84,7 +84,9 @@ needs_root = pytest.mark.skipif(not is_root(), reason="placements as root need r
 def test_does_a_copy_in_a_closed_folder_grade_its_solutions_fully():
     closed = Path(tempfile.mkdtemp(prefix="mlfund-closed-"))  # mode 700, like /root
     try:
-        tree = _copy_tree(closed)
+        real = _copy_tree(closed)
+        tree = closed / "through-a-link"
+        tree.symlink_to(real, target_is_directory=True)  # the package is found through it
         for week in ("w01", "w05", "w09"):
             notebook = next((tree / "notebooks" / week).glob("*.ipynb"))
             done = _mlfund(["grade", str(notebook)], src=tree / "src", cwd=tree)
