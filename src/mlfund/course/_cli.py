@@ -16,9 +16,9 @@ def _course_dir(args: argparse.Namespace) -> Path:
     return Path(os.environ.get("MLFUND_COURSE_DIR", project_root() / "course")).resolve()
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, *, code: int = 2) -> int:
     print(f"mlfund course: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def _check_week(week: str) -> str | None:
@@ -67,7 +67,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     from mlfund.course._admin import init_course
-    from mlfund.course._batch import autograde_batch
+    from mlfund.course._batch import CanaryFailed, autograde_batch
     from mlfund.course._schedule import ScheduleError, load_schedule
 
     if (problem := _check_week(args.week)) is not None:
@@ -78,18 +78,24 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         policy = str(load_schedule().get(args.week).late_policy)
     except ScheduleError:
         policy = ""
-    outcomes = autograde_batch(args.week, course_dir=course, jobs=args.jobs, force=args.force,
-                               timeout=args.timeout, late_policy=policy, stock=args.stock,
-                               progress=not args.quiet)
+    try:
+        outcomes = autograde_batch(args.week, course_dir=course, jobs=args.jobs,
+                                   force=args.force, timeout=args.timeout, late_policy=policy,
+                                   stock=args.stock, progress=not args.quiet)
+    except CanaryFailed as exc:
+        return _fail(f"{args.week}: not graded: {exc}", code=3)
     graded = [o for o in outcomes if o.status == "graded"]
     skipped = [o for o in outcomes if o.status == "skipped"]
     errors = [o for o in outcomes if o.status == "error"]
+    faults = [o for o in outcomes if o.status == "fault"]
     print(f"{args.week}: {len(graded)} graded, {len(skipped)} already graded (skipped), "
-          f"{len(errors)} with errors.")
+          f"{len(errors)} with errors in the submission, {len(faults)} grader fault(s).")
     for o in errors:
         score = f" (score {o.score:g}/{o.max_score:g})" if o.score is not None else ""
         print(f"  error  {o.student}: {o.error}{score}")
-    return 0
+    for o in faults:
+        print(f"  fault  {o.student}: {o.error} (no grade recorded; run autograde again)")
+    return 3 if faults else 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:

@@ -256,8 +256,8 @@ def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
              "margin:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
              "padding:3px 8px;text-align:left}</style></head><body>",
              f"<h1>{esc(assignment)}: item analysis</h1>"]
-    graded = [o for o in journal.values() if o.status != "error"]
-    errors = [o for o in journal.values() if o.status == "error"]
+    graded = [o for o in journal.values() if o.status in ("graded", "skipped")]
+    errors = [o for o in journal.values() if o.status in ("error", "fault")]
     parts.append(f"<p>{len(graded)} submission(s) graded, {len(errors)} with errors.</p>")
     if key is None:
         parts.append(f"<p class='warning'><b>No result could be verified</b>: the course's "
