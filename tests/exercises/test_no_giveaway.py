@@ -255,6 +255,32 @@ def _numbers_in(text: str) -> list[tuple[str, float]]:
     return found
 
 
+_ARITHMETIC = re.compile(r"[\d.(][\d.\s+\-*/()]*[*/+\-][\d.\s+\-*/()]*[\d)]")
+
+
+def _arithmetic_in(text: str) -> list[tuple[str, float]]:
+    """Arithmetic on numbers only (`5 * 30 / (5 * 30 + 20)`): what it evaluates to."""
+    found = []
+    for match in _ARITHMETIC.finditer(text):
+        source = match.group(0).strip()
+        if len(re.findall(r"\d+(?:\.\d+)?", source)) < 3:
+            continue
+        try:
+            tree = ast.parse(source, mode="eval")
+        except SyntaxError:
+            continue
+        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator,
+                   ast.unaryop)
+        if not all(isinstance(node, allowed) for node in ast.walk(tree)):
+            continue
+        try:
+            value = float(eval(compile(tree, "<arithmetic>", "eval"), {"__builtins__": {}}))
+        except (ZeroDivisionError, OverflowError, TypeError, ValueError):
+            continue
+        found.append((source, value))
+    return found
+
+
 def _number_giveaways(spec, seen: list[Visible]) -> list[str]:
     ref = spec.reference()
     ends = [ref.low, ref.high] if hasattr(ref, "low") else (
@@ -267,6 +293,10 @@ def _number_giveaways(spec, seen: list[Visible]) -> list[str]:
                 if value != 0 and _to_3_significant(value) == _to_3_significant(target) \
                         and (_significant(value) >= 2 or "/" in token or "frac" in token):
                     found.append(f"{visible.where}: {token} (the reference is {target:.6g})")
+        for source, value in _arithmetic_in(visible.text):
+            for target in targets:
+                if _to_3_significant(value) == _to_3_significant(target):
+                    found.append(f"{visible.where}: {source} = {value:.6g}")
     return found
 
 
@@ -307,3 +337,5 @@ def test_does_the_search_find_an_answer_written_out():
         assert _number_giveaways(number, [Visible("probe", text)]) or \
             not _is_distinctive(0.25), text
     assert not _formula_giveaways(spec, [Visible("probe", r"$\tanh'(z) = 1 - \tanh(z)^2$")])
+    f2 = exercises.get("w08-f2-value")
+    assert _number_giveaways(f2, [Visible("probe", "(`f2 = 5 * 30 / (5 * 30 + 4 * 10 + 20)`)")])
