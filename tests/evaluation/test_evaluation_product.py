@@ -16,6 +16,7 @@ from mlfund.evaluation import (
     churn_campaign_roi,
     conversion_lift_revenue,
     precision_lift_value,
+    review_saving_at_fixed_recall,
 )
 
 
@@ -148,3 +149,16 @@ def test_churn_campaign_bad_input():
         churn_campaign_roi(100, 0.3, offer_cost=0.0, save_rate=0.5, customer_value=10.0)
     with pytest.raises(TypeError, match="churn_campaign_roi.*offer_cost"):
         churn_campaign_roi(100, 0.3)
+
+
+def test_review_saving_at_fixed_recall_recounts_the_flags():
+    # 4,000 positives at precision 0.80 need 5,000 flags; at 0.82, 4,000/0.82
+    got = review_saving_at_fixed_recall(0.80, 0.82, true_positives=4_000, review_cost=5.0)
+    assert got == pytest.approx(5.0 * (5_000 - 4_000 / 0.82))
+    assert review_saving_at_fixed_recall(0.5, 0.5, true_positives=10, review_cost=1.0) == 0.0
+    # a drop in precision costs reviews
+    assert review_saving_at_fixed_recall(0.6, 0.5, true_positives=10, review_cost=1.0) < 0
+    with pytest.raises(ValueError, match="precision_before"):
+        review_saving_at_fixed_recall(0.0, 0.5, true_positives=10, review_cost=1.0)
+    with pytest.raises(ValueError, match="review_cost"):
+        review_saving_at_fixed_recall(0.4, 0.5, true_positives=10, review_cost=-1.0)

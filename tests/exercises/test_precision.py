@@ -86,7 +86,7 @@ def _is_a_mistake(spec, answer) -> bool:
         wrong = mistake.value()
         if spec.kind == "interval":
             wrong = _pair(wrong)
-            if all(abs(a - w) <= _tolerance(spec, w) for a, w in zip(answer, wrong)):
+            if all(abs(a - w) <= _tolerance(spec, w) for a, w in zip(answer, wrong, strict=True)):
                 return True
         elif abs(answer - float(wrong)) <= _tolerance(spec, float(wrong)):
             return True

@@ -138,8 +138,9 @@ def test_do_the_textbook_quantiles_pass_and_the_rules_of_thumb_not():
 
     base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
     bar = (base + target) / 2
-    by_hand = (1.96 * math.sqrt(2 * bar * (1 - bar))
-               + 0.84 * math.sqrt(base * (1 - base) + target * (1 - target)))**2 / (target - base)**2
+    root = (1.96 * math.sqrt(2 * bar * (1 - bar))
+            + 0.84 * math.sqrt(base * (1 - base) + target * (1 - target)))
+    by_hand = root**2 / (target - base)**2
     assert round(by_hand) == 31_198
     for answer in (by_hand, round(by_hand), math.ceil(by_hand), 31_233.44):
         assert check("w06-sample-size", answer).result.verdict == CORRECT

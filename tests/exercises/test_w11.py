@@ -156,3 +156,18 @@ def test_does_the_breakeven_precision_zero_the_librarys_net_value():
         assert campaign.net_value == pytest.approx(0.0, abs=1e-6)
         # the cost-optimal threshold with C_FP = c and C_FN = sV - c
         assert cost_optimal_threshold(offer, save * value - offer) == pytest.approx(p)
+
+
+def test_is_the_fewer_flags_saving_the_reviews_of_the_same_frauds_at_two_precisions():
+    # 51 days at once, so that both numbers of flags are whole: 153,000 frauds caught by
+    # 255,000 flags (precision 0.60) or by 250,000 (precision 0.612), checked by sklearn
+    from sklearn.metrics import precision_score
+
+    days, caught = 51, 51 * 3_000
+    for flags, precision in ((255_000, 0.60), (250_000, 0.612)):
+        y_pred = np.ones(flags, dtype=int)
+        y_true = np.r_[np.ones(caught), np.zeros(flags - caught)].astype(int)
+        assert precision_score(y_true, y_pred) == pytest.approx(precision)
+    want = (255_000 - 250_000) / days * w11.REVIEW_COST
+    assert exercises.get("w11-precision-lift-fewer-flags").reference() == pytest.approx(want)
+    assert want == pytest.approx(784.31, abs=0.01)

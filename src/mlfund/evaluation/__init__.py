@@ -49,6 +49,7 @@ from mlfund.evaluation._product import (
     churn_campaign_roi,
     conversion_lift_revenue,
     precision_lift_value,
+    review_saving_at_fixed_recall,
 )
 from mlfund.evaluation._ranking import (
     PrecisionRecallCurve,
@@ -117,6 +118,7 @@ __all__ = [
     "RevenueImpact",
     "conversion_lift_revenue",
     "precision_lift_value",
+    "review_saving_at_fixed_recall",
     "ChurnCampaign",
     "churn_campaign_roi",
 ]

@@ -78,6 +78,15 @@ def _precision_value(*, after: float | None = None, value_tp: float = -REVIEW_CO
                                       value_tp=value_tp, value_fp=value_fp, value_fn=value_fn)
 
 
+def _fewer_flags_saving(*, after: float | None = None,
+                        review_cost: float = REVIEW_COST) -> float:
+    """Daily review saving with the frauds caught fixed: the same TP at fewer flags."""
+    after = _precision_after() if after is None else after
+    return _ev().review_saving_at_fixed_recall(
+        PRECISION_NOW, after, true_positives=FLAGS_PER_DAY * PRECISION_NOW,
+        review_cost=review_cost)
+
+
 def _churn(**changes):
     args = {"n_contacted": CHURN_CONTACTED, "precision": CHURN_PRECISION,
             "offer_cost": OFFER_COST, "save_rate": SAVE_RATE,
@@ -288,6 +297,31 @@ EXERCISES = (
                     "not an extra cost to subtract.",
                     value=lambda: _precision_value(value_tp=-2 * REVIEW_COST)),
         ),
+    ),
+    Exercise(
+        id="w11-precision-lift-fewer-flags",
+        kind="number",
+        precision=Precision(decimals=0, unit="dollar"),
+        prompt="Daily review saving of the same 2 % relative lift from 0.60 when the team keeps "
+               "catching the same frauds (5,000 flags today) and flags fewer payments, $8 a "
+               "review.",
+        reference=lambda: _fewer_flags_saving(),
+        mistakes=(
+            Mistake("fixed-capacity", "That is the value with the number of flags fixed "
+                    "(exercise 3.3). Here the frauds caught stay the same and the flags fall: "
+                    "only reviews are saved.", value=lambda: _precision_value()),
+            Mistake("flags-times-lift", "The flags do not fall by n·Δ: catching the same "
+                    "3,000 frauds at precision 0.612 takes 3,000/0.612 flags.",
+                    value=lambda: FLAGS_PER_DAY * (_precision_after() - PRECISION_NOW)
+                    * REVIEW_COST),
+            Mistake("absolute-lift", "A 2 % lift on a precision of 0.60 is relative: "
+                    "0.60 × 1.02 = 0.612, not 0.62 (that would be 2 percentage points).",
+                    value=lambda: _fewer_flags_saving(after=PRECISION_NOW + RELATIVE_LIFT)),
+            Mistake("reviews-not-dollars", "That is the number of reviews saved a day; each "
+                    "costs $8.", value=lambda: _fewer_flags_saving(review_cost=1.0)),
+        ),
+        hint="flags needed = frauds caught / precision, before and after; each flag costs a "
+             "review.",
     ),
     Exercise(
         id="w11-expected-value",
