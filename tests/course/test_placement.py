@@ -243,3 +243,34 @@ def test_does_mlfund_grade_refuse_to_grade_when_its_canary_fails(tmp_path, monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(GraderFault, match="does not reach full marks"):
         grade_notebook(SOURCE)
+
+
+@needs_root
+def test_is_a_root_grader_without_namespaces_right_or_stopped_by_its_canary(tmp_path,
+                                                                          monkeypatch):
+    """As root in a container without CAP_SYS_ADMIN: a uid of its own and limits, no view.
+
+    Where the Python installation is open to other users the solution grades fully; where it
+    lies in a folder they cannot enter (pyenv in /root), the kernel cannot import what it
+    needs, and the canary stops the batch with the reason instead of grading anyone.
+    """
+    from mlfund.course import _canary
+    from mlfund.course._batch import CanaryFailed, autograde_batch
+    from mlfund.course._nbgrader import load_config
+
+    config = load_config(tmp_path / "course")
+    config.Confinement.isolation = "uid"
+    failure = _canary.canary_failure(WEEK, config=config)
+    if _python_reachable_by_others():
+        assert failure is None, failure
+    else:
+        assert failure is not None and "does not reach full marks" in failure
+    course = _course_with(tmp_path, {"perfect": nbformat.read(str(SOURCE), as_version=4)})
+    monkeypatch.setattr("mlfund.course._sandbox.Confinement.isolation", "uid")
+    if failure is None:
+        outcomes = autograde_batch(WEEK, course_dir=course, jobs=1, progress=False)
+        assert outcomes[0].score == 13.0
+    else:
+        with pytest.raises(CanaryFailed):
+            autograde_batch(WEEK, course_dir=course, jobs=1, progress=False)
+        assert _no_grade(course, "perfect")

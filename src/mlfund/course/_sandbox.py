@@ -79,11 +79,24 @@ class Confinement(Configurable):
         False, help="Refuse to grade when full isolation (namespaces) is not available."
     ).tag(config=True)
 
+    isolation = Unicode(
+        "auto", help="Isolation of the kernel: 'auto' (the strongest this machine allows), or "
+                     "a weaker one to use anyway: 'uid' (root: own uid and limits, no "
+                     "namespaces) or 'none' (an unprivileged grader: limits and the import "
+                     "policy only).").tag(config=True)
+
     def mode(self) -> str:
         """The isolation that applies here (see :func:`mlfund.grading.isolation_mode`)."""
         from mlfund.grading import isolation_mode
 
         mode = isolation_mode()
+        weaker = {"full": ("uid",), "user": ("none",), "uid": (), "none": ()}[mode]
+        if self.isolation not in ("auto", mode):
+            if self.isolation not in weaker:
+                allowed = ", ".join(repr(m) for m in ("auto", mode, *weaker))
+                raise ConfinementError(
+                    f"isolation ({self.isolation!r}) must be one of {allowed} on this machine.")
+            mode = self.isolation
         if self.require_isolation and mode not in ("full", "user"):
             raise ConfinementError(
                 "full isolation was required (Confinement.require_isolation) but this "
