@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,7 +262,8 @@ class _AutoNamespace:
 
 
 def compare_expressions(answer: Any, reference: Any, *,
-                        domains: Mapping[str, Any] | None = None) -> CheckResult:
+                        domains: Mapping[str, Any] | None = None,
+                        constraints: Sequence[str] = ()) -> CheckResult:
     """Compare two expressions (sympy or strings in Python syntax or LaTeX).
 
     Parameters
@@ -272,6 +273,9 @@ def compare_expressions(answer: Any, reference: Any, *,
         Symbol name -> ``"real"`` (the default), ``"positive"``, ``"nonnegative"``,
         ``"probability"`` (the open interval (0, 1)), ``"integer"``, ``"positive_integer"``
         or a ``(low, high)`` pair.
+    constraints : sequence of str, optional
+        Relations the symbols satisfy, in Python syntax: ``"w != 0"``, ``"a < b"``,
+        ``"p1 + p2 == 1"``. The expressions are compared only where all of them hold.
 
     Returns
     -------
@@ -289,8 +293,11 @@ def compare_expressions(answer: Any, reference: Any, *,
     'incorrect'
     >>> compare_expressions("sqrt(x^2)", "x", domains={"x": "positive"}).verdict
     'correct'
+    >>> compare_expressions("x/Abs(x)", "sign(x)", constraints=["x != 0"]).verdict
+    'correct'
     """
     from mlfund.check._equiv import DIFFERENT, EQUAL, equivalent, make_symbol, seed_for
+    from mlfund.check._parse import ParseError
 
     domains = dict(domains or {})
     for name, domain in domains.items():
@@ -305,9 +312,20 @@ def compare_expressions(answer: Any, reference: Any, *,
         return CheckResult(INVALID, 0.0, f"Cannot read this answer: {exc}")
     import sympy as sp
 
-    names = {s.name for e in (got, ref) for s in e.free_symbols if isinstance(s, sp.Symbol)}
+    from mlfund.check._region import Region, parse_relation
+
+    relations = []
+    ns = _AutoNamespace(symbols={}, functions={}, exact=False, domains=dict(domains))
+    for text in constraints:
+        try:
+            relations.append(parse_relation(text, ns))
+        except ParseError as exc:
+            raise ValueError(f"the constraint {text!r} cannot be read: {exc}") from None
+    names = {s.name for e in (got, ref, *(r.difference for r in relations))
+             for s in e.free_symbols if isinstance(s, sp.Symbol)}
     all_domains = {n: domains.get(n, "real") for n in names}
-    outcome = equivalent(got, ref, all_domains, seed=seed_for(sp.sstr(ref)))
+    region = Region(all_domains, relations) if relations else None
+    outcome = equivalent(got, ref, all_domains, seed=seed_for(sp.sstr(ref)), region=region)
     shown = sp.sstr(got)
     if outcome.decision == EQUAL:
         return CheckResult(CORRECT, 1.0, f"Equal ({outcome.how}).", interpreted=shown)

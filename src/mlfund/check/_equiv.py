@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from mlfund.check._limits import TimeLimitExceeded, time_limit
+from mlfund.check._region import Region
 
 EQUAL = "equal"
 DIFFERENT = "different"
@@ -156,12 +157,14 @@ def _close(a: complex, b: complex, rtol: float) -> bool:
 
 
 def equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed: int = 0,
-               seconds: float = 2.0, rtol: float = RTOL) -> Outcome:
+               seconds: float = 2.0, rtol: float = RTOL, region: Region | None = None
+               ) -> Outcome:
     """Decide whether ``answer`` equals ``reference`` as a function of the symbols.
 
     Both are sympy expressions (or matrices of the same shape) built with symbols named in
-    ``domains``. Never raises for learner input except :class:`TimeLimitExceeded` is turned
-    into an "undecided" outcome.
+    ``domains``. With a ``region`` (the question's relations: w ≠ 0, a simplex, an
+    ordering) the numbers are compared only at points inside it. Never raises for learner
+    input except :class:`TimeLimitExceeded` is turned into an "undecided" outcome.
     """
     if _shape(answer) != _shape(reference):
         shape = _shape(answer) or "a scalar"
@@ -169,7 +172,7 @@ def equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed:
         return Outcome(DIFFERENT, f"the answer is {shape} but {want} is expected")
     try:
         with time_limit(seconds):
-            return _equivalent(answer, reference, domains, seed=seed, rtol=rtol)
+            return _equivalent(answer, reference, domains, seed=seed, rtol=rtol, region=region)
     except TimeLimitExceeded:
         return Outcome(UNDECIDED, "the comparison ran out of time")
     except RecursionError:
@@ -177,7 +180,7 @@ def equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed:
 
 
 def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed: int,
-                rtol: float) -> Outcome:
+                rtol: float, region: Region | None) -> Outcome:
     pairs = list(zip(_as_elements(answer), _as_elements(reference), strict=True))
     # stage 1: cheap exact test
     try:
@@ -193,7 +196,10 @@ def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed
     unknown = [s.name for s in symbols if s.name not in domains]
     if unknown:
         return Outcome(DIFFERENT, f"unknown symbol(s) {', '.join(unknown)}")
-    points = sample_points({s.name: domains[s.name] for s in symbols}, seed=seed)
+    if region:
+        points = region.sample([s.name for s in symbols], seed=seed, n_random=N_RANDOM_POINTS)
+    else:
+        points = sample_points({s.name: domains[s.name] for s in symbols}, seed=seed)
     valid_points = 0
     fns = [(_evaluator(a, symbols), _evaluator(b, symbols)) for a, b in pairs]
     for point in points:
@@ -206,7 +212,8 @@ def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed
                 break
             got = _value(fa, values)
             if got is None or not _close(got, ref, rtol):
-                return Outcome(DIFFERENT, "numerically", point)
+                shown = {k: v if isinstance(v, int) else float(v) for k, v in point.items()}
+                return Outcome(DIFFERENT, "numerically", shown)
         valid_points += ok_here
     if valid_points >= MIN_VALID_POINTS:
         return Outcome(EQUAL, f"numerically, at {valid_points} points")

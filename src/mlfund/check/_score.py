@@ -7,6 +7,7 @@ never raises on a learner's input, never prints, and never shows the reference a
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping
@@ -77,6 +78,21 @@ def namespace(spec: Any, *, for_display: bool = False):
     return Namespace(symbols=symbols, functions=functions, exact=spec.exact)
 
 
+def region(spec: Any) -> Any:
+    """Where the exercise's answers are compared: its domains and stated relations."""
+    return _region(spec.id, tuple(spec.constraints), tuple(spec.symbols.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _region(exercise_id: str, constraints: tuple[str, ...], symbols: tuple) -> Any:  # noqa: ARG001
+    from mlfund.check._equiv import make_symbol
+    from mlfund.check._parse import Namespace
+    from mlfund.check._region import Region, parse_relation
+
+    ns = Namespace(symbols={n: make_symbol(n, d) for n, d in symbols}, functions={})
+    return Region(dict(symbols), [parse_relation(text, ns) for text in constraints])
+
+
 def reference_expression(spec: Any, ns: Any) -> Any:
     return spec.reference(**ns.symbols)
 
@@ -137,8 +153,9 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     # one budget for the whole check, whatever the answer: the reference first, then as
     # many catalogued mistakes as the time left allows
     deadline = time.monotonic() + CHECK_SECONDS
+    inside = region(spec)
     outcome = equivalent(answer, reference, spec.symbols, seed=seed_for(spec.id),
-                         seconds=2.0)
+                         seconds=2.0, region=inside)
     if outcome.decision == EQUAL:
         return _result(spec, CORRECT, 1.0, "Correct.", interpreted=shown)
     for mistake in spec.mistakes:
@@ -149,7 +166,7 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
             continue
         wrong = _mistake_expression(mistake, ns)
         if equivalent(answer, wrong, spec.symbols, seed=seed_for(spec.id),
-                      seconds=min(1.0, left)).decision == EQUAL:
+                      seconds=min(1.0, left), region=inside).decision == EQUAL:
             return _mistake_result(spec, mistake, shown)
     if outcome.decision == DIFFERENT and outcome.how.startswith("the answer is"):
         return _incorrect(spec, f"Wrong shape: {outcome.how}.", shown)

@@ -10,6 +10,9 @@ from typing import Any
 KINDS = ("expression", "number", "interval", "array", "function", "choice")
 DOMAINS = ("real", "positive", "nonnegative", "probability", "integer", "positive_integer")
 
+_RELATION = re.compile(r"(==|!=|<=|>=|<|>)")
+_FUNCTION_NAMES = {"exp", "log", "sqrt", "Abs", "abs", "sin", "cos", "Max", "Min"}
+
 _ID = re.compile(r"^w(0[1-9]|1[0-2])-[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -159,6 +162,12 @@ class Exercise:
     functions : mapping
         For ``expression`` items: function name -> zero-argument callable returning a sympy
         callable (``{"sigma": lambda: symbolic.sigmoid}``) that a learner may use by name.
+    constraints : tuple of str
+        For ``expression`` items: what the question states about its symbols beyond their
+        domains, one relation each in Python syntax: an excluded point (``"w != 0"``), a
+        simplex (``"p1 + p2 + p3 == 1"``), an ordering (``"lam_min < lam_max"``), a
+        positivity (``"cov_yx**2 < var_x*var_y"``). Answers are compared only at points where
+        every relation holds, and feedback never cites a point they exclude.
     exact : bool
         For ``expression`` items: floats such as ``0.25`` are refused where an exact form
         (``1/4``) is asked.
@@ -192,6 +201,7 @@ class Exercise:
     points: float = 1.0
     symbols: Mapping[str, Any] = field(default_factory=dict)
     functions: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    constraints: tuple[str, ...] = ()
     exact: bool = True
     rtol: float = 1e-6
     atol: float = 1e-9
@@ -228,6 +238,7 @@ class Exercise:
                     raise ValueError(f"domain of {name!r} in {self.id} must be (low, high).")
             elif domain not in DOMAINS:
                 raise ValueError(f"domain ({domain!r}) of {name!r} in {self.id} is unknown.")
+        self._check_constraints()
         if self.kind == "function" and self.probes is None:
             raise ValueError(f"function exercise {self.id} needs probes.")
         if self.kind == "choice":
@@ -239,6 +250,24 @@ class Exercise:
         notes = [m.note for m in self.mistakes]
         if len(set(notes)) != len(notes):
             raise ValueError(f"exercise {self.id} repeats a mistake note.")
+
+    def _check_constraints(self) -> None:
+        if not isinstance(self.constraints, tuple):
+            raise ValueError(f"constraints of {self.id} must be a tuple of strings.")
+        if self.constraints and self.kind != "expression":
+            raise ValueError(f"only expression items state constraints ({self.id} is "
+                             f"{self.kind!r}).")
+        for text in self.constraints:
+            parts = _RELATION.split(text) if isinstance(text, str) else []
+            if len(parts) != 3 or not parts[0].strip() or not parts[2].strip():
+                raise ValueError(
+                    f"constraint ({text!r}) of {self.id} must compare two sides with one of "
+                    "==, !=, <, <=, >, >=, as in 'w != 0' or 'lam_min < lam_max'.")
+            names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) - _FUNCTION_NAMES
+            unknown = names - set(self.symbols)
+            if unknown:
+                raise ValueError(f"constraint ({text!r}) of {self.id} names "
+                                 f"{', '.join(sorted(unknown))}, which are not its symbols.")
 
     @property
     def week(self) -> int:

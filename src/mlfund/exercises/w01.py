@@ -200,6 +200,7 @@ EXERCISES = (
         # symbolic gradient in the logits, softmax(z) − y
         reference=lambda p1, p2, p3: _matrix([p1 - 1, p2, p3]),
         symbols={"p1": "probability", "p2": "probability", "p3": "probability"},
+        constraints=("p1 + p2 + p3 == 1",),   # softmax outputs
         mistakes=(
             Mistake("y-minus-p", "Sign error: y − p is the gradient of the log-likelihood.",
                     form=lambda p1, p2, p3: _matrix([1 - p1, -p2, -p3])),
@@ -254,6 +255,7 @@ EXERCISES = (
         prompt="Subgradient of the L1 penalty λ|w| for w ≠ 0.",
         reference=lambda lam, w: _sym().l1_penalty_subgradient(w, lam),
         symbols={"lam": "positive", "w": "real"},
+        constraints=("w != 0",),
         mistakes=(
             Mistake("l2-gradient", "That is the L2 penalty's gradient; |w| has slope ±1.",
                     form="2*lam*w"),

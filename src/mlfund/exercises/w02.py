@@ -258,6 +258,7 @@ EXERCISES = (
         prompt="The fixed step η minimising max(|1 − ηλ_min|, |1 − ηλ_max|).",
         reference=lambda lam_min, lam_max: _sym().optimal_learning_rate(lam_min, lam_max),
         symbols={"lam_min": "positive", "lam_max": "positive"},
+        constraints=("lam_min < lam_max",),
         mistakes=(
             Mistake("one-over-lambda-max", "1/λ_max zeroes the steep direction in one step, "
                     "but the flat one then contracts only by 1 − λ_min/λ_max. Balance the "

@@ -183,6 +183,7 @@ EXERCISES = (
         prompt="Adam's first update Δw = −η m̂₁/(√v̂₁ + ε) with ε = 0, for a gradient g ≠ 0.",
         reference=lambda g, eta, beta1, beta2: _sym().adam_first_step(g, eta),
         symbols={"g": "real", "eta": "positive", "beta1": (0, 1), "beta2": (0, 1)},
+        constraints=("g != 0",),
         mistakes=(
             Mistake("sgd-step", "−ηg is the SGD step. Adam divides by √v̂₁ = √(g²) = |g|, so "
                     "the size of g cancels.", form="-eta*g"),

@@ -82,6 +82,7 @@ EXERCISES = (
                "k log p + (n − k) log(1 − p).",
         reference=lambda p, k, n: _bernoulli_score(p, k, n),
         symbols={"p": "probability", "k": "positive", "n": "positive"},
+        constraints=("k <= n",),   # k successes in n trials
         mistakes=(
             Mistake("chain-rule-1-minus-p",
                     "d/dp log(1 − p) is −1/(1 − p): the inner derivative −1 was lost, so the "
@@ -105,6 +106,7 @@ EXERCISES = (
         prompt="Step 2: set the score to zero and solve for p: the MLE p̂ in terms of k and n.",
         reference=lambda k, n: _sym().bernoulli_mle(k, n),
         symbols={"k": "positive", "n": "positive"},
+        constraints=("k <= n",),
         mistakes=(
             Mistake("inverted", "Upside down: p̂ is a proportion, successes over trials, so it "
                     "lies between 0 and 1.", form="n/k"),

@@ -719,6 +719,7 @@ EXERCISES = (
         reference=lambda mu_x, mu_y, var_x, var_y, cov_xy, n: _sym().delta_method_ratio_variance(
             mu_x, mu_y, var_x, var_y, cov_xy, n),
         symbols=_RATIO,
+        constraints=("cov_xy**2 < var_x*var_y",),   # a covariance matrix
         mistakes=(
             Mistake("denominator-fixed", "That treats the denominator (page views per user) "
                     "as fixed. It varies from user to user, which is why a click-through rate's "
@@ -744,6 +745,7 @@ EXERCISES = (
         reference=lambda theta, var_y, var_x, cov_yx: linear_combination_variance(
             theta, var_y, var_x, cov_yx),
         symbols=_CUPED,
+        constraints=("cov_yx**2 < var_x*var_y",),   # a covariance matrix
         mistakes=(
             Mistake("cross-term-sign", "Var(Y − θX) = Var(Y) − 2θ Cov(Y, X) + θ² Var(X): the "
                     "cross term carries the minus sign of −θX.",
@@ -765,6 +767,7 @@ EXERCISES = (
         prompt="Step 2: the θ that minimises Var(Y − θX).",
         reference=lambda var_y, var_x, cov_yx: _sym().cuped_theta(cov_yx, var_x),
         symbols={"var_y": "positive", "var_x": "positive", "cov_yx": "real"},
+        constraints=("cov_yx**2 < var_x*var_y",),
         mistakes=(
             Mistake("inverted", "Setting −2 Cov(Y, X) + 2θ Var(X) = 0 gives θ = "
                     "Cov(Y, X)/Var(X): you inverted it.", form="var_x/cov_yx"),
@@ -782,6 +785,7 @@ EXERCISES = (
         reference=lambda var_y, var_x, cov_yx: _sym().cuped_adjusted_variance(
             var_y, var_x, cov_yx),
         symbols={"var_y": "positive", "var_x": "positive", "cov_yx": "real"},
+        constraints=("cov_yx**2 < var_x*var_y",),
         mistakes=(
             Mistake("missing-theta-squared-term", "Substitute θ* in both terms: "
                     "−2θ*Cov + θ*²Var(X) = −2Cov²/Var(X) + Cov²/Var(X).",

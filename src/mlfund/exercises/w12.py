@@ -201,7 +201,8 @@ EXERCISES = (
                "with Hessian eigenvalues m (smallest) and L (largest).",
         reference=lambda m, L: _simplify(
             _opt_sym().convergence_rate(_opt_sym().condition_number(m, L))),
-        symbols={"m": (0.1, 1.0), "L": (2.0, 50.0)},
+        symbols={"m": "positive", "L": "positive"},
+        constraints=("m < L",),   # the smallest and the largest eigenvalue
         mistakes=(
             Mistake("step-one-over-l", "That is the factor with the safe step η = 1/L. The best "
                     "fixed step 2/(m + L) makes the flattest and the steepest directions "
