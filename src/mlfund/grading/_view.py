@@ -4,20 +4,21 @@ What this defends (the learner's code is hostile and the grader may run as root)
 
 - **Everything not needed is absent.** The kernel does not get a copy of the host's
   filesystem with holes punched in it; it gets a new, empty root (a tmpfs) into which only
-  what Python needs is bound read-only: ``/usr``, ``/etc``, the Python installation, the
-  site folders, the installed ``mlfund`` package, ``/dev/null`` and friends, a fresh
-  ``/proc`` — and its scratch folder, the one writable place. The checkout (``.git``,
-  ``notebooks/`` with solutions, ``autograder/``), the course folder, other submissions,
-  ``/root``, ``/home``, ``/run`` and ``/tmp`` are simply not there. Folders that other users
-  cannot enter (``/root``, a ``mktemp -d`` folder) do not matter: the binds are made by the
-  holder before privileges are dropped, so the Python installation is reachable wherever it
-  lives, through symlinks too. Inside the package, the exercise catalogue (references and
-  mistakes) and the modules that the notebook's exercises forbid are covered by empty
-  read-only mounts. (tests/grading/test_boundary.py: hidden files, ``.git``, writes.)
-- **Its own PID namespace.** The kernel is process 1 of a new PID namespace: it sees no other
-  process, can signal none, and when it is killed the kernel (Linux) kills everything it
-  started, however it tried to escape (``setsid``, double forks).
-  (test_boundary.py: a re-forking orphan does not outlive the run.)
+  what Python needs is bound read-only: ``/usr``, a few files of ``/etc``, the Python
+  installation, the site folders, the installed ``mlfund`` package, ``/dev/null`` and
+  friends, a fresh ``/proc`` — and its scratch folder, the one writable place. The
+  checkout (``.git``, ``notebooks/`` with solutions, ``autograder/``), the course folder,
+  other submissions, ``/root``, ``/home``, ``/run`` and ``/tmp`` are simply not there.
+  Folders that other users cannot enter (``/root``, a ``mktemp -d`` folder) do not matter:
+  the binds are made by the holder before privileges are dropped, so the Python
+  installation is reachable wherever it lives, through symlinks too. Inside the package,
+  the exercise catalogue (references and mistakes) and the modules that the notebook's
+  exercises forbid are covered by empty read-only mounts. (tests/grading/test_boundary.py:
+  hidden files, ``.git``, writes; tests/course/test_placement.py: a closed folder.)
+- **Its own PID namespace.** The kernel runs under an init of ours, process 1 of a new PID
+  namespace: it sees no other process, can signal none, and when the init is killed the
+  kernel (Linux) kills everything in the namespace, however it tried to escape (``setsid``,
+  double forks). (test_boundary.py: a re-forking orphan does not outlive the run.)
 - **An empty network namespace**: not even the host's loopback services are reachable.
 - **A uid of its own** for each run (root grader) and no capabilities; ``no_new_privs``.
 
@@ -59,8 +60,12 @@ PR_SET_NO_NEW_PRIVS = 38
 _PIVOT_ROOT = {"x86_64": 155, "amd64": 155, "aarch64": 217, "arm64": 217}
 
 #: Top-level folders that Python and the libraries it loads may need, bound read-only.
-SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-                "/opt/conda")
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
+#: What of /etc the kernel may see: the loader's cache, names of users and groups, time
+#: zone, MIME types, fonts. Not the rest, which may hold a grader's configuration.
+ETC_PATHS = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+             "/etc/timezone", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts",
+             "/etc/mime.types", "/etc/fonts", "/etc/alternatives", "/etc/matplotlibrc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
@@ -257,6 +262,8 @@ def build_view(*, scratch: str, expose: Iterable[str], hide: Iterable[str],
             os.symlink(os.readlink(name), root + name)
         else:
             builder.bind(name)
+    for path in ETC_PATHS:
+        builder.bind(path)
     for path in sorted(set(expose), key=len):
         builder.bind(path)
     builder.bind(scratch, writable=True)
