@@ -177,13 +177,18 @@ def _end_other_processes() -> None:
         except OSError as exc:
             if exc.errno == errno.ESRCH:
                 break
+    reap_children()
+
+
+def reap_children(*_: Any) -> None:
+    """Reap every child that has ended, without waiting (also a SIGCHLD handler)."""
     while True:
         try:
             pid, _status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            break
+            return
         if pid == 0:
-            break
+            return
 
 
 def run_notebook(channel: int, cells: list[tuple[int, str]], *,
