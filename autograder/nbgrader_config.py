@@ -7,7 +7,10 @@ Environment variables:
 - ``MLFUND_COURSE_DIR``: the course folder (release, submitted, autograded, feedback and
   the gradebook); default ``course/`` beside this repository (git ignores it).
 - ``MLFUND_DB_URL``: the gradebook, any SQLAlchemy URL; default SQLite in the course folder.
-- ``MLFUND_EXCHANGE``: nbgrader's exchange folder; default ``exchange/`` in the course folder.
+- ``MLFUND_EXCHANGE``: nbgrader's exchange folder, shared with the students; it overrides
+  the one ``mlfund course init --exchange DIR`` writes in the course's ``nbgrader_config.py``,
+  and the default, nbgrader's own ``/usr/local/share/nbgrader/exchange``. It is never inside
+  the course folder, which only the instructor can enter.
 """
 
 import os
@@ -44,8 +47,9 @@ c.CourseDirectory.course_id = "mlfund"
 c.CourseDirectory.root = str(COURSE)
 c.CourseDirectory.source_directory = str(PROJECT / "notebooks")
 c.CourseDirectory.db_url = os.environ.get("MLFUND_DB_URL", f"sqlite:///{COURSE / 'gradebook.db'}")
-# Release to students through an exchange folder (a shared JupyterHub); off by default.
-c.Exchange.root = os.environ.get("MLFUND_EXCHANGE", str(COURSE / "exchange"))
+# Release to students through an exchange folder (a shared JupyterHub), outside the course
+# folder; the course's own nbgrader_config.py may name another (mlfund course init --exchange).
+c.Exchange.root = os.environ.get("MLFUND_EXCHANGE", "/usr/local/share/nbgrader/exchange")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # A student's answer cell keeps its placeholder (``answer = None``) so that an unanswered

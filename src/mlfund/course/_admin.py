@@ -4,26 +4,48 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlfund.course._nbgrader import CONFIG_NAME, api, course_stub
+from mlfund.course._nbgrader import CONFIG_NAME, api, course_stub, with_exchange
 from mlfund.course._signature import result_key
 
 
-def init_course(course: Path, *, quiet: bool = False) -> str:
-    """Create the course folder, its nbgrader config and gradebook; record the schedule."""
-    course = Path(course)
+def init_course(course: Path, *, exchange: Path | None = None, quiet: bool = False) -> str:
+    """Create the course folder, its nbgrader config and gradebook; record the schedule.
+
+    The folder is made the instructor's alone (mode 700, see :mod:`mlfund.course._private`).
+    ``exchange``, when given, is written in the course's ``nbgrader_config.py`` as the
+    exchange shared with the students, and made ready for them.
+    """
+    from mlfund.course._exchange import check_outside, exchange_root, prepare_exchange
+    from mlfund.course._private import make_private
+
+    course = Path(course).resolve()
     created = not course.exists()
+    if exchange is not None:
+        check_outside(course, Path(exchange))
     course.mkdir(parents=True, exist_ok=True)
-    (course / "exchange").mkdir(exist_ok=True)
+    untouched = make_private(course)
     stub = course / CONFIG_NAME
     if not stub.exists():
-        stub.write_text(course_stub(course), encoding="utf-8")
+        stub.write_text(course_stub(course, exchange), encoding="utf-8")
+    elif exchange is not None:
+        stub.write_text(with_exchange(stub.read_text(encoding="utf-8"), exchange),
+                        encoding="utf-8")
+    notes = prepare_exchange(exchange_root(course), course) if exchange is not None else []
     result_key(course, create=True)  # signs the trusted step's results for the reports
     recorded = record_schedule(course)
     if quiet:
         return ""
     what = "Created" if created else "Updated"
-    return (f"{what} the course folder {course} (gradebook, exchange, {CONFIG_NAME}); "
-            f"{recorded} assignment(s) from the schedule. Stock nbgrader commands work there.")
+    lines = [f"{what} the course folder {course}: only you can read it (gradebook, "
+             f"{CONFIG_NAME}); {recorded} assignment(s) from the schedule. Stock nbgrader "
+             "commands work there.",
+             f"Exchange shared with the students: {exchange_root(course)} (`--exchange DIR` "
+             "sets it; MLFUND_EXCHANGE overrides it)."]
+    lines += notes
+    if untouched:
+        lines.append(f"Could not make {len(untouched)} path(s) private (not yours), "
+                     f"e.g. {untouched[0]}.")
+    return "\n".join(lines)
 
 
 def record_schedule(course: Path) -> int:
@@ -48,8 +70,12 @@ def record_schedule(course: Path) -> int:
     return count
 
 
-def release(week: str, course: Path, *, exchange: bool = False) -> str:
-    """Generate the student version of ``week``; optionally release it to the exchange."""
+def release(week: str, course: Path, *, exchange: bool = False, force: bool = False) -> str:
+    """Generate the student version of ``week``; optionally release it to the exchange.
+
+    Releasing to the exchange a week already there needs ``force``
+    (:func:`mlfund.course._exchange.release_to_exchange`).
+    """
     grader = api(course)
     result = grader.generate_assignment(week, force=True, create=True)
     if not result.get("success"):
@@ -57,8 +83,9 @@ def release(week: str, course: Path, *, exchange: bool = False) -> str:
     folder = Path(grader.coursedir.format_path(grader.coursedir.release_directory, ".", week))
     text = f"Generated the student version of {week} in {folder}."
     if exchange:
-        released = grader.release_assignment(week)
-        if not released.get("success"):
-            raise RuntimeError(f"release to the exchange failed:\n{released.get('log', '')}")
-        text += " Released it to the exchange."
+        from mlfund.course._exchange import release_to_exchange
+
+        target = release_to_exchange(week, course, force=force)
+        text += (f"\nReleased it to the exchange: {target}. Students run `nbgrader "
+                 f"fetch_assignment {week}`.")
     return text

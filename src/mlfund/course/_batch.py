@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mlfund.course._nbgrader import load_config
+from mlfund.course._nbgrader import load_config, make_api
 
 log = logging.getLogger("mlfund.course")
 
@@ -107,9 +107,6 @@ _WORKER: dict = {}
 
 def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy: str,
                  stock: bool, assignment: str = "") -> None:
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     import warnings
 
@@ -125,9 +122,7 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
     config.Execute.timeout = timeout
     if late_policy:
         config.ScheduleLatePenalty.policy = late_policy
-    coursedir = CourseDirectory(config=config)
-    _WORKER["api"] = NbGraderAPI(coursedir=coursedir, config=config,
-                                 log=logging.getLogger("mlfund.nbgrader"))
+    _WORKER["api"] = make_api(config)
     _WORKER["course_dir"] = Path(course_dir)
     _WORKER["canary"] = None
     if not stock and assignment:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,6 +23,26 @@ def _fail(message: str, *, code: int = 2) -> int:
     return code
 
 
+def _private(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a course command under the private umask, the course folder closed to others.
+
+    The folder is closed again first: one made before it was private, opened by hand, or
+    with submissions that stock ``nbgrader collect`` left open to everyone.
+    """
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from mlfund.course._private import make_private, private_umask
+
+        course = _course_dir(args)
+        if course.is_dir() and course.stat().st_uid == os.geteuid():
+            make_private(course)
+        with private_umask():
+            return command(args)
+
+    return run
+
+
 def _check_week(week: str) -> str | None:
     from mlfund.course._nbgrader import assignments
 
@@ -34,7 +56,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from mlfund.course._admin import init_course
 
     course = _course_dir(args)
-    print(init_course(course))
+    try:
+        print(init_course(course, exchange=args.exchange))
+    except RuntimeError as exc:
+        return _fail(str(exc))
     return 0
 
 
@@ -46,7 +71,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     course = _course_dir(args)
     init_course(course, quiet=True)
     try:
-        print(release(args.week, course, exchange=args.exchange))
+        print(release(args.week, course, exchange=args.exchange, force=args.force))
     except RuntimeError as exc:
         return _fail(str(exc))
     return 0
@@ -54,15 +79,29 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from mlfund.course._collect import CollectError, collect
+    from mlfund.course._inbound import collect_from_exchange
 
     if (problem := _check_week(args.week)) is not None:
         return _fail(problem)
+    course = _course_dir(args)
     try:
-        report = collect(args.week, args.source, course_dir=_course_dir(args))
+        if args.from_exchange:
+            report = collect_from_exchange(args.week, course_dir=course)
+        else:
+            report = collect(args.week, args.source, course_dir=course)
     except CollectError as exc:
         return _fail(str(exc))
     print(report.summary())
-    return 0
+    if report.imported or report.unchanged:
+        return 0
+    if args.from_exchange and not (report.errors or report.notes or report.skipped):
+        print(f"No submissions of {args.week} in the exchange yet.")
+        return 0
+    where = "the exchange" if args.from_exchange else str(args.source)
+    hint = ""
+    if not args.from_exchange and "+" in " ".join(report.skipped + [str(e) for e in report.errors]):
+        hint = " It looks like nbgrader's exchange inbound: use --from-exchange."
+    return _fail(f"no submission of {args.week} was imported from {where}.{hint}", code=1)
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
@@ -109,6 +148,20 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     folder = _course_dir(args) / "feedback"
     count = len(list(folder.glob(f"*/{args.week}/*.html")))
     print(f"Wrote {count} feedback file(s) under {folder}/STUDENT/{args.week}/.")
+    if args.exchange:
+        from mlfund.course._exchange import release_feedback_to_exchange
+
+        try:
+            done = release_feedback_to_exchange(args.week, _course_dir(args))
+        except RuntimeError as exc:
+            return _fail(str(exc))
+        whose = ("each readable by its student alone" if done.owned_by_student else
+                 "each named by its submission's secret in a folder nobody may list")
+        print(f"Released {done.released} page(s) of {done.students} student(s) to the "
+              f"exchange, {whose}. Students run `nbgrader fetch_feedback {args.week}`.")
+        if done.without_secret:
+            print("Not released (not submitted through the exchange): "
+                  + ", ".join(done.without_secret))
     return 0
 
 
@@ -140,26 +193,47 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_course_parser(sub: argparse._SubParsersAction) -> None:
-    course = sub.add_parser("course", help="the instructor's week: release, collect, autograde, "
-                                           "feedback, export, report")
+    from mlfund.course._exchange import DEFAULT_EXCHANGE
+
+    course = sub.add_parser(
+        "course", help="the instructor's week: release, collect, autograde, feedback, export, "
+                       "report",
+        description="The instructor's week on nbgrader. The course folder (submissions, "
+                    "grades, the gradebook) is the instructor's alone: mode 700, and every "
+                    "command writes under umask 077. Students meet the course in nbgrader's "
+                    "exchange, outside it: $MLFUND_EXCHANGE, else the folder `init --exchange "
+                    f"DIR` wrote in the course's nbgrader_config.py, else {DEFAULT_EXCHANGE}.")
     course.add_argument("--course-dir", type=Path, default=None,
                         help="the course folder (default: $MLFUND_COURSE_DIR or ./course)")
     csub = course.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    p = csub.add_parser("init", help="create the course folder and its gradebook")
-    p.set_defaults(func=cmd_init)
+    p = csub.add_parser("init", help="create the course folder (private) and its gradebook")
+    p.add_argument("--exchange", type=Path, default=None, metavar="DIR",
+                   help="the exchange shared with the students, written in the course's "
+                        "nbgrader_config.py for mlfund and stock nbgrader alike, created mode "
+                        f"1777 if missing; outside the course folder (default {DEFAULT_EXCHANGE}"
+                        "; MLFUND_EXCHANGE overrides both)")
+    p.set_defaults(func=_private(cmd_init))
 
     p = csub.add_parser("release", help="generate the student version of a week")
     p.add_argument("week", help="assignment id, e.g. w01")
     p.add_argument("--exchange", action="store_true",
-                   help="also release it to nbgrader's exchange (a shared JupyterHub)")
-    p.set_defaults(func=cmd_release)
+                   help="also release it to nbgrader's exchange for `nbgrader fetch_assignment` "
+                        "(the exchange of the course's nbgrader_config.py, see `init --exchange`"
+                        f"; default {DEFAULT_EXCHANGE})")
+    p.add_argument("--force", action="store_true",
+                   help="replace the week if it is already in the exchange")
+    p.set_defaults(func=_private(cmd_release))
 
-    p = csub.add_parser("collect", help="import submissions from a folder or an LMS zip")
+    p = csub.add_parser("collect", help="import submissions from the exchange, a folder or a zip")
     p.add_argument("week")
-    p.add_argument("--from", dest="source", type=Path, required=True,
-                   help="a folder laid out by student id, or a zip")
-    p.set_defaults(func=cmd_collect)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--from", dest="source", type=Path, default=None,
+                       help="a folder laid out by student id, or an LMS download zip")
+    where.add_argument("--from-exchange", action="store_true",
+                       help="each student's newest `nbgrader submit` from the exchange "
+                            "(again: only what is newer)")
+    p.set_defaults(func=_private(cmd_collect))
 
     p = csub.add_parser("autograde", help="autograde every submission of a week, in parallel")
     p.add_argument("week")
@@ -169,17 +243,19 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stock", action="store_true",
                    help="use nbgrader's own kernel start-up per submission (slower)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_autograde)
+    p.set_defaults(func=_private(cmd_autograde))
 
     p = csub.add_parser("feedback", help="generate HTML feedback for a week")
     p.add_argument("week")
-    p.set_defaults(func=cmd_feedback)
+    p.add_argument("--exchange", action="store_true",
+                   help="also release it to the exchange for `nbgrader fetch_feedback`")
+    p.set_defaults(func=_private(cmd_feedback))
 
     p = csub.add_parser("export", help="export grades as CSV (one row per student and week)")
     p.add_argument("--to", type=Path, default=None, help="output file (default course/grades.csv)")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=_private(cmd_export))
 
     p = csub.add_parser("report", help="HTML item analysis of a week")
     p.add_argument("week")
     p.add_argument("--to", type=Path, default=None, help="output file")
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=_private(cmd_report))

@@ -9,6 +9,8 @@ Accepted layouts, inside the folder or the zip:
 Submissions land in ``submitted/STUDENT/WEEK/`` with a ``timestamp.txt`` (the file's
 modification time, or the zip entry's), which nbgrader uses for late penalties. When a
 student has several files for one notebook, the newest wins and the others are reported.
+``submitted/`` is then made the instructor's alone (:func:`mlfund.course._private.make_private`).
+Submissions handed in through nbgrader's exchange are collected by :mod:`mlfund.course._inbound`.
 
 Each entry of the source is judged on its own: one that cannot be imported becomes a row
 of :attr:`CollectReport.errors` naming the entry and the reason, and the others import.
@@ -68,6 +70,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mlfund.course._nbgrader import notebooks_dir
+from mlfund.course._private import make_private
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 """Largest notebook imported, in bytes once uncompressed."""
@@ -138,12 +141,21 @@ class CollectReport:
     new_students: list[str] = field(default_factory=list)
     errors: list[EntryError] = field(default_factory=list)
     """Entries refused or unreadable, each with its reason; the rest were imported."""
+    unchanged: list[str] = field(default_factory=list)
+    """Students whose newest submission was collected before (from the exchange)."""
+    notes: list[str] = field(default_factory=list)
+    """What the instructor should know about an import that went through."""
 
     def summary(self) -> str:
         lines = [f"Imported {len(self.imported)} notebook(s) from "
                  f"{len({s for s, _ in self.imported})} student(s)."]
+        if self.unchanged:
+            lines.append(f"Already collected, nothing newer: {len(self.unchanged)} student(s) "
+                         f"({', '.join(sorted(self.unchanged))}).")
         if self.new_students:
             lines.append("New students: " + ", ".join(sorted(self.new_students)))
+        for note in self.notes:
+            lines.append("Note: " + note)
         for error in self.errors:
             lines.append(f"Error: {error}")
         for text in self.duplicates:
@@ -605,4 +617,5 @@ def collect(
         submitted = course_dir / "submitted"
         for _, group in sorted(groups.items(), key=lambda item: item[0]):
             _import_newest(group, assignment, submitted, limits, budget, report)
+    make_private(submitted)
     return report

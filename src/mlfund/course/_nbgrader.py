@@ -63,40 +63,85 @@ def _env(**values: str) -> Iterator[None]:
 
 def load_config(course_dir: str | os.PathLike[str] | None = None,
                 db_url: str | None = None) -> Config:
-    """The course's nbgrader config, for a given course folder (default: ``course/``)."""
+    """The course's nbgrader config, as stock nbgrader run in the course folder reads it.
+
+    With a course folder that has its ``nbgrader_config.py`` (written by ``mlfund course
+    init``), that file is read: it loads the project's ``autograder/nbgrader_config.py``
+    and adds the course's own settings (the exchange), so ``mlfund`` commands and stock
+    nbgrader see one configuration. Otherwise the project's file alone is read.
+    """
     extra: dict[str, str] = {}
+    folder = str(project_root() / "autograder")
     if course_dir is not None:
-        extra["MLFUND_COURSE_DIR"] = str(Path(course_dir).resolve())
+        course = Path(course_dir).resolve()
+        extra["MLFUND_COURSE_DIR"] = str(course)
+        if (course / CONFIG_NAME).is_file():
+            folder = str(course)
     if db_url is not None:
         extra["MLFUND_DB_URL"] = db_url
     with _env(**extra):
-        loader = PyFileConfigLoader(CONFIG_NAME, path=str(project_root() / "autograder"),
-                                    log=logging.getLogger("mlfund"))
+        loader = PyFileConfigLoader(CONFIG_NAME, path=folder, log=logging.getLogger("mlfund"))
         config = loader.load_config()
+    if db_url is not None:
+        config.CourseDirectory.db_url = db_url
     return config
 
 
-def course_stub(course_dir: Path) -> str:
-    """The ``nbgrader_config.py`` written in a course folder: it loads the project's config."""
+EXCHANGE_LINE = "c.Exchange.root = "
+"""How the course's ``nbgrader_config.py`` starts the line that names the exchange."""
+
+
+def course_stub(course_dir: Path, exchange: str | os.PathLike[str] | None = None) -> str:
+    """The ``nbgrader_config.py`` written in a course folder: it loads the project's config.
+
+    ``exchange``, when given, is written as the course's exchange folder, which
+    ``MLFUND_EXCHANGE`` still overrides.
+    """
     target = project_root() / "autograder" / CONFIG_NAME
-    return (
-        "# Written by `mlfund course init`: stock nbgrader commands run in this folder use the\n"
-        "# mlfund course configuration.\n"
+    text = (
+        "# Written by `mlfund course init`. Stock nbgrader commands run in this folder and\n"
+        "# `mlfund course` commands both read this file: settings added below apply to both.\n"
         "import os\n"
         f"os.environ.setdefault('MLFUND_COURSE_DIR', {str(course_dir.resolve())!r})\n"
         f"load_subconfig({str(target)!r})  # noqa: F821\n"
     )
+    return with_exchange(text, exchange) if exchange is not None else text
+
+
+def with_exchange(stub: str, exchange: str | os.PathLike[str]) -> str:
+    """``stub`` with its exchange line set to ``exchange`` (added when it has none)."""
+    line = (f"{EXCHANGE_LINE}os.environ.get('MLFUND_EXCHANGE', "
+            f"{str(Path(exchange).resolve())!r})  # noqa: F821")
+    lines = stub.splitlines()
+    for index, text in enumerate(lines):
+        if text.startswith(EXCHANGE_LINE):
+            lines[index] = line
+            return "\n".join(lines) + "\n"
+    if not any(text.strip() == "import os" for text in lines):
+        lines.append("import os")
+    lines += ["# The exchange shared with the students (`mlfund course init --exchange DIR`);",
+              "# MLFUND_EXCHANGE overrides it.", line]
+    return "\n".join(lines) + "\n"
+
+
+def make_api(config: Config, log: logging.Logger | None = None):
+    """An ``nbgrader.apps.NbGraderAPI`` on ``config``.
+
+    nbgrader's API looks at the exchange when it starts and logs an error when there is
+    none; most commands never use it, so that look is silenced.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    log = log or logging.getLogger("mlfund.nbgrader")
+    coursedir = CourseDirectory(config=config)
+    was_disabled, log.disabled = log.disabled, True
+    try:
+        return NbGraderAPI(coursedir=coursedir, config=config, log=log)
+    finally:
+        log.disabled = was_disabled
 
 
 def api(course_dir: str | os.PathLike[str] | None = None, db_url: str | None = None):
     """An ``nbgrader.apps.NbGraderAPI`` for the course, quiet unless something goes wrong."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = load_config(course_dir, db_url)
-    exchange = config.get("Exchange", {}).get("root")
-    if isinstance(exchange, str) and exchange:
-        os.makedirs(exchange, exist_ok=True)  # nbgrader complains on every call otherwise
-    coursedir = CourseDirectory(config=config)
-    log = logging.getLogger("mlfund.nbgrader")
-    return NbGraderAPI(coursedir=coursedir, config=config, log=log)
+    return make_api(load_config(course_dir, db_url))
