@@ -82,11 +82,16 @@ def test_does_latex_read_as_maths(text, expected):
     ("z.__class__", "attribute access"),
     ("(lambda: 1)()", "lambda"),
     ("[z for z in range(9)]", "not allowed"),
-    ("open('/etc/passwd')", "unknown name 'open'"),
-    ("exec('1')", "unknown name 'exec'"),
+    ("open('/etc/passwd')", r"open\(\.\.\.\) is not a function this answer can use"),
+    ("exec('1')", r"exec\(\.\.\.\) is not a function this answer can use; the functions are sigma"),
     ("q + 1", "unknown name 'q'"),
     ("2z", "Write multiplication with"),
-    ("p(1-p)", "is a symbol, not a function"),
+    ("p(1-p)", r"a \* is missing between p and \(1 - p\)"),
+    ("sigma(z)(1 - sigma(z))", r"a \* is missing between sigma\(z\) and \(1 - sigma\(z\)\)"),
+    ("2(z + 1)", r"a \* is missing between 2 and \(z \+ 1\)"),
+    ("(z + 1)(z - 1)", r"a \* is missing between \(z \+ 1\) and \(z - 1\)"),
+    ("(z + 1)z", r"Write multiplication with \*"),
+    ("q(z)", r"q\(\.\.\.\) is not a function this answer can use; the functions are sigma"),
     ("10**10**10", "too large"),
     ("z**100000", "too large"),
     ("0.25*z", "exact form is asked"),
@@ -114,6 +119,94 @@ def test_is_bad_input_refused_with_a_clear_message(text, message):
 def test_is_bad_latex_refused_with_a_clear_message(text, message):
     with pytest.raises(ParseError, match=message):
         parse_latex(text, NS)
+
+
+x1 = make_symbol("x1")
+n_in, n_out = make_symbol("n_in", "positive_integer"), make_symbol("n_out", "positive_integer")
+lam_min, lam_max = make_symbol("lam_min", "positive"), make_symbol("lam_max", "positive")
+C_FP = make_symbol("C_FP", "positive")
+sigma2 = make_symbol("sigma2", "positive")
+beta1 = make_symbol("beta1")
+TYPESET = Namespace(
+    symbols={s.name: s for s in (z, p, x1, n_in, n_out, lam_min, lam_max, C_FP, sigma2, beta1)},
+    functions={"sigma": sigmoid},
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # declared names and their typeset forms are the same name
+    (r"x_1 + x_{1}", 2 * x1),
+    ("x_1 + x1", 2 * x1),
+    (r"\frac{2}{n_{\text{in}} + n_\mathrm{out}}", 2 / (n_in + n_out)),
+    (r"\frac{2}{n_{in} + n_{\text{out}}}", 2 / (n_in + n_out)),
+    (r"\lambda_{\min} + \lambda_\text{max}", lam_min + lam_max),
+    ("lambda_min + λ_max", lam_min + lam_max),
+    (r"C_{FP} + C_\text{FP} + C_{\mathrm{FP}}", 3 * C_FP),
+    (r"\beta_1 + \beta_{1}", 2 * beta1),
+    ("beta_1 + beta1", 2 * beta1),
+    # functions learners reach for
+    (r"\operatorname{sgn}(z) + \mathrm{sgn}(z) + \operatorname{sign}(z)", 3 * sp.sign(z)),
+    ("sgn(z) + sign(z)", 2 * sp.sign(z)),
+    (r"\frac12 + \frac1{p} + \frac{1}2 + \frac1p", sp.Rational(1, 2) + 2 / p + sp.Rational(1, 2)),
+    (r"\frac12z", z / 2),
+    (r"\sqrt2 p", sp.sqrt(2) * p),
+    (r"\left|z\right| + \lvert z \rvert + \left\lvert z\right\rvert", 3 * sp.Abs(z)),
+    (r"\left| z - \left|p\right| \right|", sp.Abs(z - p)),
+    (r"p \cdot (1-p) + p\times(1-p) + p \ast (1 - p)", 3 * p * (1 - p)),
+    (r"\exp(-z) + \exp\left(-z\right) + \exp{-z}", 3 * sp.exp(-z)),
+    (r"\ln p + \ln(p) + \ln\left(p\right)", 3 * sp.log(p)),
+    (r"\log_{2} p", sp.log(p) / sp.log(2)),
+    (r"\log_p z", sp.log(z) / sp.log(p)),
+    (r"p\bigl(1-p\bigr) + p\Big(1-p\Big) + p\left[1-p\right] + p\left\{1-p\right\}",
+     4 * p * (1 - p)),
+    (r"\sigma(z)\,(1 − \sigma(z))", sigmoid(z) * (1 - sigmoid(z))),
+    (r"σ(z)\,(1 − σ(z))", sigmoid(z) * (1 - sigmoid(z))),
+    ("sigmoid(z)*(1 − σ(z))", sigmoid(z) * (1 - sigmoid(z))),
+    ("√p + √(p + 1)", sp.sqrt(p) + sp.sqrt(p + 1)),
+])
+def test_are_typeset_forms_read_as_the_declared_names(text, expected):
+    assert same(parse_formula(text, TYPESET), expected)
+
+
+# sigma2 is σ² where sigma itself is not declared (w04: "variance σ² (sigma2)")
+s_, s2 = make_symbol("s", "positive"), make_symbol("s2", "positive")
+VARIANCE = Namespace(symbols={"n_in": n_in, "sigma2": sigma2, "s": s_, "s2": s2}, functions={})
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"(n_{in}-1)\sigma^2", (n_in - 1) * sigma2),
+    (r"\sigma^{2}/n_{in}", sigma2 / n_in),
+    ("sigma^2 + σ² + sigma**2", 3 * sigma2),
+    (r"(n_{in} − 1)σ²", (n_in - 1) * sigma2),
+    # s is declared: s^2 is its square, s2 a name of its own
+    ("s^2 + s2", s_**2 + s2),
+    (r"s^2 + s_2", s_**2 + s2),
+])
+def test_is_a_typeset_power_read_as_its_declared_name(text, expected):
+    assert same(parse_formula(text, VARIANCE), expected)
+
+
+@pytest.mark.parametrize("text, message", [
+    (r"x_2", "unknown name 'x_2'"),                 # x1 is declared, x2 is not
+    (r"n_{1-\alpha}", "cannot be part of a name"),
+    (r"\mathrm{foo}(z)", "not a function this answer can use"),
+])
+def test_is_an_unknown_typeset_name_still_refused(text, message):
+    with pytest.raises(ParseError, match=message):
+        parse_formula(text, TYPESET)
+
+
+def test_is_a_power_that_typesets_nothing_declared_refused():
+    with pytest.raises(ParseError, match="unknown name 'sigma'"):
+        parse_formula(r"\sigma^3", VARIANCE)
+
+
+def test_do_two_declared_names_with_one_typeset_form_stay_apart():
+    a, b = make_symbol("x1"), make_symbol("x_1")
+    ns = Namespace(symbols={"x1": a, "x_1": b}, functions={})
+    assert parse_python("x1 - x_1", ns) == a - b      # each its own name, no guessing
+    with pytest.raises(ParseError, match="unknown name"):
+        parse_python("x__1", ns)
 
 
 def test_are_declared_names_symbols_even_where_sympy_has_functions():

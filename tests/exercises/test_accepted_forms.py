@@ -124,3 +124,86 @@ def test_is_an_excluded_point_never_cited_in_feedback():
     assert "w = 0," not in result.feedback and "w = 0)" not in result.feedback
     result = verdict_of("w03-adam-first-step", "-eta*g/Abs(g) + 1/g")
     assert "g = 0," not in result.feedback and "g = 0)" not in result.feedback
+
+
+# ---------------------------------------------------------------------------------------
+# 2. LaTeX a learner writes; declared names and their typeset forms are the same name
+
+LATEX_CASES = [
+    ("w01-l1-subgradient", r"\lambda \operatorname{sgn}(w)", CORRECT),
+    ("w01-l1-subgradient", r"\lambda\,\mathrm{sgn}(w)", CORRECT),
+    ("w01-l1-subgradient", r"\lambda \frac{w}{\left|w\right|}", CORRECT),
+    ("w01-l1-subgradient", r"\frac{\lambda w}{\left\lvert w\right\rvert}", CORRECT),
+    ("w01-l1-subgradient", r"-\lambda \operatorname{sgn}(w)", INCORRECT),
+    ("w01-l1-subgradient", r"2\lambda w", "l2-gradient"),
+    ("w03-xavier-variance", r"\frac{2}{n_{\text{in}} + n_{\text{out}}}", CORRECT),
+    ("w03-xavier-variance", r"\frac2{n_\text{in}+n_\mathrm{out}}", CORRECT),
+    ("w03-xavier-variance", r"\frac{1}{n_{\text{in}} + n_{\text{out}}}", INCORRECT),
+    ("w03-he-variance", r"\frac{2}{n_\mathrm{in}}", CORRECT),
+    ("w03-he-variance", r"\frac{2}{n_\mathrm{out}}", INCORRECT),
+    ("w01-logistic-gradient-scalar",
+     r"\frac12\left((\sigma(w x_1)-y_1)x_1 + (\sigma(w x_2)-y_2)x_2\right)", CORRECT),
+    ("w01-logistic-gradient-scalar",
+     r"\tfrac{1}{2}\bigl[(\sigma(wx_1)-y_1)\cdot x_1 + (\sigma(wx_2)-y_2)\cdot x_2\bigr]", CORRECT),
+    ("w01-logistic-gradient-scalar",
+     r"(\sigma(w x_1)-y_1)x_1 + (\sigma(w x_2)-y_2)x_2", "missing-1-over-n"),
+    ("w01-logistic-gradient-scalar",
+     r"\frac12\left((\sigma(w x_1)-y_1)x_2 + (\sigma(w x_2)-y_2)x_1\right)", INCORRECT),
+    ("w01-sigmoid-derivative", r"\frac{\exp(-z)}{\left(1+\exp(-z)\right)^2}", CORRECT),
+    ("w01-sigmoid-derivative", r"\sigma(z)\cdot\left(1-\sigma(z)\right)", CORRECT),
+    ("w01-sigmoid-derivative", r"σ(z)\,(1 − σ(z))", CORRECT),
+    ("w01-sigmoid-derivative", r"\sigma(z)\cdot\left(1+\sigma(z)\right)", "one-plus-sigma"),
+    ("w09-expected-log-loss", r"-q\ln p - (1-q)\ln(1-p)", CORRECT),
+    ("w09-expected-log-loss", r"-q\ln p - (1-q)\ln p", INCORRECT),
+    ("w04-centred-sum-expectation", r"(n-1)\sigma^2", CORRECT),
+    ("w04-variance-mle-expectation", r"\frac{n-1}{n}\sigma^{2}", CORRECT),
+    ("w04-variance-mle-expectation", r"\sigma^{2}", INCORRECT),
+    ("w02-optimal-lr", r"\frac{2}{\lambda_{\min}+\lambda_{\max}}", CORRECT),
+    ("w02-optimal-lr", r"\frac2{\lambda_\text{min}+\lambda_\text{max}}", CORRECT),
+    ("w02-optimal-lr", r"\frac{1}{\lambda_{\max}}", "one-over-lambda-max"),
+    ("w09-cost-threshold", r"\frac{C_\text{FP}}{C_\text{FP}+C_\text{FN}}", CORRECT),
+    ("w09-cost-threshold", r"\frac{C_\text{FN}}{C_\text{FP}+C_\text{FN}}", INCORRECT),
+    ("w03-adam-m-hat", r"\frac{\beta_1 g_1 + g_2}{1+\beta_1}", CORRECT),
+    ("w03-adam-m-hat", r"\frac{g_1 + g_2}{2}", INCORRECT),
+    ("w02-iterations-formula", r"\frac{\ln(\epsilon/e_0)}{\ln\rho}", CORRECT),
+    ("w02-iterations-formula", r"\log_\rho\frac{\epsilon}{e_0}", CORRECT),
+    ("w02-iterations-formula", r"\log_\rho\frac{e_0}{\epsilon}", INCORRECT),
+    ("w10-abs-difference", r"2\sigma/\sqrt\pi", CORRECT),
+    ("w10-abs-difference", r"\sigma/\sqrt\pi", INCORRECT),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, expected", LATEX_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in LATEX_CASES])
+def test_is_latex_as_learners_write_it_read(exercise_id, answer, expected):
+    assert_verdict(exercise_id, answer, expected)
+
+
+PYTHON_NAME_CASES = [
+    ("w01-logistic-gradient-scalar", "((sigmoid(w*x_1)-y_1)*x_1 + (sigmoid(w*x_2)-y_2)*x_2)/2",
+     CORRECT),
+    ("w03-adam-m-hat", "(beta_1*g_1 + g_2)/(1 + beta_1)", CORRECT),
+    ("w02-optimal-lr", "2/(lambda_min + lambda_max)", CORRECT),
+    ("w02-optimal-lr", "2/(λ_min + λ_max)", CORRECT),
+    ("w04-centred-sum-expectation", "(n − 1)*σ²", CORRECT),
+    ("w04-centred-sum-expectation", "n*sigma^2", "mean-known"),
+    ("w04-gaussian-variance-mle", "s2/n - s^2/n^2", CORRECT),    # s is declared: s^2 is s²
+    ("w04-gaussian-variance-mle", "s_2/n - s^2/n^2", CORRECT),
+    ("w10-abs-difference", "2σ/√π", INVALID),                    # 2σ: a * is missing
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, expected", PYTHON_NAME_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in PYTHON_NAME_CASES])
+def test_are_typed_forms_of_declared_names_read(exercise_id, answer, expected):
+    result = assert_verdict(exercise_id, answer, expected)
+    if expected == INVALID:
+        assert "Write multiplication with *" in result.feedback
+
+
+def test_does_a_missing_star_say_where():
+    result = verdict_of("w01-sigmoid-derivative", "sigma(z)(1 - sigma(z))")
+    assert result.verdict == INVALID
+    assert "a * is missing between sigma(z) and (1 - sigma(z))" in result.feedback
+    result = verdict_of("w01-bce-dp-dz", "p(1 - p)")
+    assert "a * is missing between p and (1 - p)" in result.feedback

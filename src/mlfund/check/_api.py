@@ -245,7 +245,13 @@ class _AutoNamespace:
     def describe(self) -> str:
         return self._base.describe()
 
-    def resolve(self, name: str) -> Any:
+    def knows(self, name: str) -> bool:
+        return True   # an unknown name becomes a symbol
+
+    def typeset_power(self, base: str, exponent: str) -> None:  # noqa: ARG002
+        return None
+
+    def resolve(self, name: str, *, call: bool = False) -> Any:
         from mlfund.check._equiv import make_symbol
         from mlfund.check._parse import ALIASES, ParseError
 
@@ -253,9 +259,9 @@ class _AutoNamespace:
         if name in self.domains and name not in self.symbols:
             self.symbols[name] = make_symbol(name, self.domains[name])
         try:
-            return self._base.resolve(name)
+            return self._base.resolve(name, call=call)
         except ParseError:
-            if not name.isidentifier():
+            if not name.isidentifier() or call:
                 raise
             self.symbols[name] = make_symbol(name, self.domains.get(name, "real"))
             return self.symbols[name]

@@ -1,4 +1,4 @@
-"""Safe reading of formula strings, in Python syntax or LaTeX, into sympy expressions.
+r"""Safe reading of formula strings, in Python syntax or LaTeX, into sympy expressions.
 
 Nothing here calls ``eval``, ``exec`` or ``sympify`` on the learner's text. Python-syntax
 formulas are parsed with :mod:`ast` and rebuilt node by node from a whitelist; LaTeX is read
@@ -6,12 +6,18 @@ by a small recursive-descent parser. Names are resolved in this order: the exerc
 symbols and functions (so ``beta``, ``gamma``, ``E``, ``N`` or ``S`` are plain symbols when
 an exercise declares them), then the standard functions (``exp``, ``log``, ``sqrt``, …), then
 the constants ``pi`` and ``e``.
+
+A declared name and its typeset forms are the same name: ``x_1``, ``x_{1}`` for ``x1``;
+``n_{\text{in}}`` for ``n_in``; ``\lambda_{\min}`` for ``lam_min``; ``\sigma^2`` for
+``sigma2`` when ``sigma`` itself is not declared.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +39,13 @@ class ParseError(ValueError):
 ALIASES = {
     "σ": "sigma", "λ": "lam", "lambda_": "lam", "lmbda": "lam", "η": "eta", "μ": "mu",
     "β": "beta", "γ": "gamma", "α": "alpha", "θ": "theta", "ρ": "rho", "δ": "delta",
-    "κ": "kappa", "ε": "epsilon", "π": "pi", "τ": "tau", "ν": "nu",
+    "κ": "kappa", "ε": "epsilon", "π": "pi", "τ": "tau", "ν": "nu", "Φ": "Phi",
+    "Δ": "Delta", "lambda": "lam", "sgn": "sign",
 }
+
+# Characters copied from prompts and typeset text, as the parsers read them.
+_UNICODE = {"−": "-", "–": "-", "·": "*", "⋅": "*", "∙": "*", "×": "*", "²": "^2",
+            "³": "^3", "√": "sqrt"}
 
 # LaTeX commands that name a letter; \lambda is "lam" because lambda is a Python keyword.
 GREEK = {
@@ -46,14 +57,46 @@ GREEK = {
 }
 
 
+def standard_normal_cdf(x: Any) -> sp.Expr:
+    """Φ(x), the standard normal CDF, as sympy writes it: (1 + erf(x/√2))/2."""
+    return (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+
 def _standard_functions() -> dict[str, Callable[..., Any]]:
     return {
         "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin,
-        "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh, "abs": sp.Abs, "Abs": sp.Abs,
+        "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh, "cosh": sp.cosh, "sinh": sp.sinh,
+        "atan": sp.atan, "arctan": sp.atan, "abs": sp.Abs, "Abs": sp.Abs,
         "sign": sp.sign, "max": sp.Max, "Max": sp.Max, "min": sp.Min, "Min": sp.Min,
         "floor": sp.floor, "ceiling": sp.ceiling, "ceil": sp.ceiling,
-        "Heaviside": sp.Heaviside,
+        "Heaviside": sp.Heaviside, "log1p": lambda x: sp.log(1 + x),
+        "expm1": lambda x: sp.exp(x) - 1, "erf": sp.erf, "erfc": sp.erfc,
+        "Phi": standard_normal_cdf,
     }
+
+
+#: The standard functions as the learner is told about them (aliases in brackets).
+FUNCTIONS_SHOWN = ("exp, log (ln), sqrt, abs, sign (sgn), max, min, sin, cos, tan, tanh, "
+                   "cosh, sinh, log1p, expm1, erf, Phi (Φ, the standard normal CDF)")
+
+
+def _typeset_key(name: str) -> str:
+    """A name without its typesetting: ``x_1`` and ``x1``, ``lambda_min`` and ``lam_min``."""
+    parts = [ALIASES.get(part, part) for part in name.split("_") if part]
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=512)
+def _typeset_index(names: tuple[str, ...]) -> dict[str, str]:
+    """Typeset key -> declared name, leaving out keys that two declared names share."""
+    index: dict[str, str] = {}
+    shared: set[str] = set()
+    for name in names:
+        key = _typeset_key(name)
+        if key in index:
+            shared.add(key)
+        index[key] = name
+    return {k: v for k, v in index.items() if k not in shared}
 
 
 _CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E}
@@ -77,24 +120,52 @@ class Namespace:
             parts.append("functions " + ", ".join(f"{f}(...)" for f in funcs))
         return " and ".join(parts) if parts else "numbers only"
 
-    def resolve(self, name: str) -> Any:
+    def lookup(self, name: str) -> Any:
+        """What ``name`` means here, or None."""
         name = ALIASES.get(name, name)
         if name in self.symbols:
             return self.symbols[name]
         if name in self.functions:
             return self.functions[name]
+        if name == "sigmoid" and "sigma" in self.functions:
+            return self.functions["sigma"]
+        declared = _typeset_index(tuple(self.symbols)).get(_typeset_key(name))
+        if declared is not None:
+            return self.symbols[declared]
         standard = _standard_functions()
         if name in standard:
             return standard[name]
-        if name in _CONSTANTS:
-            return _CONSTANTS[name]
+        return _CONSTANTS.get(name)
+
+    def knows(self, name: str) -> bool:
+        return self.lookup(name) is not None
+
+    def typeset_power(self, base: str, exponent: str) -> sp.Symbol | None:
+        """The declared symbol that ``base^exponent`` typesets (``sigma2`` for σ²), if any."""
+        if self.knows(base):
+            return None
+        base = ALIASES.get(base, base)
+        declared = _typeset_index(tuple(self.symbols)).get(_typeset_key(base + exponent))
+        return self.symbols[declared] if declared is not None else None
+
+    def resolve(self, name: str, *, call: bool = False) -> Any:
+        found = self.lookup(name)
+        if found is not None:
+            return found
+        name = ALIASES.get(name, name)
+        if call:
+            own = ", ".join(f"{f}(...)" for f in sorted(self.functions))
+            own = f"{own}, " if own else ""
+            raise ParseError(f"{name}(...) is not a function this answer can use; the "
+                             f"functions are {own}{FUNCTIONS_SHOWN}.")
         raise ParseError(
             f"unknown name {name!r}: this answer can use {self.describe()}, numbers, "
-            "+ - * / ^ and exp, log, sqrt, sin, cos, tanh, abs, sign, max, min."
+            f"+ - * / ^ and the functions {FUNCTIONS_SHOWN}."
         )
 
 
-def _number(value: Any, ns: Namespace) -> sp.Expr:
+def _number(value: Any, ns: Namespace, text: str | None = None) -> sp.Expr:
+    """A number literal; ``text`` is how it was written (a decimal's exact value)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParseError(f"{value!r} is not allowed in a formula; only numbers are.")
     if isinstance(value, int):
@@ -107,6 +178,10 @@ def _number(value: Any, ns: Namespace) -> sp.Expr:
         raise ParseError(
             f"the decimal {value!r} is not allowed here: an exact form is asked{shown}.")
     return sp.Float(value)
+
+
+def _latex_number(text: str, ns: Namespace) -> sp.Expr:
+    return _number(int(text) if text.isdigit() else float(text), ns, text)
 
 
 def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
@@ -124,7 +199,8 @@ def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
 
 def _call(func: Any, args: list[sp.Expr], name: str) -> sp.Expr:
     if not callable(func) or isinstance(func, sp.Basic) and not isinstance(func, type):
-        raise ParseError(f"{name} is a symbol, not a function: write {name}*(...) to multiply.")
+        raise ParseError(f"{name} is a symbol, not a function: a * is missing between {name} "
+                         f"and (...); write {name}*(...) to multiply.")
     try:
         return func(*args)
     except ParseError:
@@ -140,20 +216,24 @@ def _call(func: Any, args: list[sp.Expr], name: str) -> sp.Expr:
 def parse_python(text: str, ns: Namespace) -> sp.Expr:
     """Read a formula written in Python syntax (``^`` is read as a power)."""
     _check_length(text)
+    text = _normalize(text)
     try:
         # ^ is a power, as in maths; replaced before parsing so that it binds like **
-        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+        source = text.strip().replace("^", "**")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # "'int' object is not callable" for 2(x + 1)
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         hint = ""
-        if re.search(r"\d[A-Za-z(]", text):
-            hint = " Write multiplication with * (2*x, not 2x)."
+        if re.search(r"\d[^\W\d]|\)\s*[^\W\d]|\)\s*\(", text):
+            hint = " Write multiplication with * (2*x, not 2x; (a + b)*c, not (a + b)c)."
         raise ParseError(f"this is not a formula Python can read ({exc.msg}).{hint}") from None
     except (ValueError, RecursionError, MemoryError):
         raise ParseError("this formula cannot be read.") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ParseError(f"the formula is too long ({count} parts; at most {MAX_NODES}).")
-    return _expression(_build(tree.body, ns, 0))
+    return _expression(_build(tree.body, ns, 0, source))
 
 
 def _expression(value: Any) -> sp.Expr:
@@ -171,38 +251,46 @@ _BINOPS = {
 }
 
 
-def _build(node: ast.AST, ns: Namespace, depth: int) -> Any:
+def _build(node: ast.AST, ns: Namespace, depth: int, src: str) -> Any:
     if depth > MAX_DEPTH:
         raise ParseError("the formula is nested too deeply.")
     if isinstance(node, ast.Constant):
-        return _number(node.value, ns)
+        return _number(node.value, ns, ast.get_source_segment(src, node))
     if isinstance(node, ast.Name):
         return ns.resolve(node.id)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left = _build(node.left, ns, depth + 1)
-        right = _build(node.right, ns, depth + 1)
+        typeset = _typeset_power(node, ns)
+        if typeset is not None:
+            return typeset
+        left = _build(node.left, ns, depth + 1, src)
+        right = _build(node.right, ns, depth + 1, src)
         for side in (left, right):
             if not isinstance(side, sp.Basic):
                 raise ParseError("a function name was used without its argument(s).")
         return _BINOPS[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _build(node.operand, ns, depth + 1)
+        operand = _build(node.operand, ns, depth + 1, src)
         if not isinstance(operand, sp.Basic):
             raise ParseError("a function name was used without its argument(s).")
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        func = ns.resolve(node.func.id)
+        func = ns.resolve(node.func.id, call=True)
+        if isinstance(func, sp.Basic) and not node.keywords:
+            raise ParseError(_missing_times(node))
         if node.keywords:
             raise ParseError("keyword arguments are not allowed in a formula.")
         args = []
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("*args are not allowed in a formula.")
-            built = _build(arg, ns, depth + 1)
+            built = _build(arg, ns, depth + 1, src)
             if not isinstance(built, sp.Basic):
                 raise ParseError("a function name was used without its argument(s).")
             args.append(built)
         return _call(func, args, node.func.id)
+    if isinstance(node, ast.Call) and isinstance(
+            node.func, (ast.Call, ast.Constant, ast.BinOp, ast.UnaryOp)) and not node.keywords:
+        raise ParseError(_missing_times(node))
     if isinstance(node, ast.Call):
         what = {"Lambda": "a lambda", "Attribute": "a method (a.b(...))"}.get(
             type(node.func).__name__, "this")
@@ -218,6 +306,37 @@ def _build(node: ast.AST, ns: Namespace, depth: int) -> Any:
     )
 
 
+def _missing_times(node: ast.Call) -> str:
+    """``sigma(z)(1 - sigma(z))`` is a call in Python: say which ``*`` is missing."""
+    def shown(part: ast.AST) -> str:
+        text = ast.unparse(part)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    left = shown(node.func)
+    if isinstance(node.func, (ast.BinOp, ast.UnaryOp)):
+        left = f"({left})"
+    right = "(" + ", ".join(shown(a) for a in node.args) + ")"
+    return (f"a * is missing between {left} and {right}: in Python syntax, "
+            f"write {left}*{right} to multiply.")
+
+
+def _typeset_power(node: ast.BinOp, ns: Namespace) -> sp.Symbol | None:
+    """``sigma**2`` read as the declared ``sigma2`` when ``sigma`` itself is not declared."""
+    if (isinstance(node.op, ast.Pow) and isinstance(node.left, ast.Name)
+            and isinstance(node.right, ast.Constant) and type(node.right.value) is int
+            and 0 <= node.right.value < 10):
+        return ns.typeset_power(node.left.id, str(node.right.value))
+    return None
+
+
+def _normalize(text: str) -> str:
+    # √x and √π: the root of the one name or number that follows
+    text = re.sub(r"√\s*([^\W_][\w.]*)", r"sqrt(\1)", text)
+    for typed, read in _UNICODE.items():
+        text = text.replace(typed, read)
+    return text
+
+
 def _check_length(text: str) -> None:
     if not isinstance(text, str):
         raise ParseError("a formula must be a string.")
@@ -231,19 +350,59 @@ def _check_length(text: str) -> None:
 # LaTeX
 
 _TOKEN = re.compile(
-    r"\s+|(?P<num>\d+(?:\.\d*)?|\.\d+)|(?P<cmd>\\[A-Za-z]+|\\[,;:! ]|\\\{|\\\}|\\\|)"
+    r"\s+|(?P<delim>\\(?:left|right|[bB]igg?[lr]?)\s*(?:\\[A-Za-z]+|\\[{}|]|[()\[\]|.]))"
+    r"|(?P<num>\d+(?:\.\d*)?|\.\d+)|(?P<cmd>\\[A-Za-z]+|\\[,;:! ]|\\\{|\\\}|\\\|)"
     r"|(?P<letter>[A-Za-z])|(?P<sym>[-+*/^_(){}\[\]|!=,.'])"
 )
 
 _LATEX_FUNCTIONS = {
     "exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos", "tan": "tan",
-    "tanh": "tanh", "max": "max", "min": "min", "sgn": "sign",
+    "tanh": "tanh", "cosh": "cosh", "sinh": "sinh", "arctan": "atan", "max": "max",
+    "min": "min", "sgn": "sign", "erf": "erf", "Phi": "Phi",
 }
 _IGNORED = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\quad", "\\qquad", "\\displaystyle",
             "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
             "\\Bigl", "\\Bigr", "\\limits"}
-_MULTIPLY = {"*", "\\cdot", "\\times"}
+_MULTIPLY = {"*", "\\cdot", "\\times", "\\ast"}
 _ACCENTS = {"hat": "hat", "bar": "bar", "tilde": "tilde", "overline": "bar"}
+# commands whose {argument} is text: a name, an operator's name, a subscript's words
+_TEXT = {"mathrm", "operatorname", "text", "mathit", "textrm", "textit", "mathsf", "rm"}
+# what a sized or plain delimiter reads as; an opening and a closing bar differ
+_OPENING = {"(": "(", "[": "[", "\\{": "(", "\\lbrace": "(", "|": "\\lvert",
+            "\\vert": "\\lvert", "\\lvert": "\\lvert", "\\|": "\\lvert", "\\Vert": "\\lvert"}
+_CLOSING = {")": ")", "]": "]", "\\}": ")", "\\rbrace": ")", "|": "\\rvert",
+            "\\vert": "\\rvert", "\\rvert": "\\rvert", "\\|": "\\rvert", "\\Vert": "\\rvert"}
+
+
+def _delimiter(value: str) -> tuple[str, str] | None:
+    """``\\left|`` as an opening bar, ``\\right)`` as ")", ``\\left.`` as nothing."""
+    command = re.match(r"\\[A-Za-z]+", value).group(0)
+    shape = value[len(command):].strip()
+    if shape == ".":
+        return None
+    closing = command == "\\right" or command.endswith("r")
+    opening = command == "\\left" or command.endswith("l")
+    table = _CLOSING if closing else _OPENING
+    if not (opening or closing):   # \big| : the parser decides from the context
+        table = {**_OPENING, ")": ")", "]": "]", "\\}": ")", "|": "|", "\\vert": "|",
+                 "\\|": "|"}
+    if shape not in table:
+        raise ParseError(f"the delimiter {value!r} cannot be read here.")
+    read = table[shape]
+    return ("cmd" if read.startswith("\\") else "sym", read)
+
+
+def _normalize_latex(text: str) -> str:
+    """Unicode a learner copied (−, ·, ², σ, √) as the LaTeX it stands for."""
+    for typed, read in _UNICODE.items():
+        if typed != "√":
+            text = text.replace(typed, read)
+    text = text.replace("√", "\\sqrt ")
+    for letter, name in ALIASES.items():
+        if len(letter) == 1 and not letter.isascii():
+            command = "lambda" if name == "lam" else name
+            text = text.replace(letter, f"\\{command} ")
+    return text
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -258,8 +417,18 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         if kind is None:
             continue
         value = m.group(kind)
+        if kind == "delim":
+            token = _delimiter(value)
+            if token is not None:
+                tokens.append(token)
+            continue
         if kind == "cmd" and value in _IGNORED:
             continue
+        if kind == "cmd" and value in ("\\{", "\\}"):
+            tokens.append(("sym", "(" if value == "\\{" else ")"))
+            continue
+        if kind == "cmd" and value == "\\vert":
+            value = "|"
         tokens.append((kind, value))
     return tokens
 
@@ -368,7 +537,7 @@ class _LatexParser:
             if len(digits) > 1 and digits.isdigit():
                 self.tokens.insert(self.pos, ("num", digits[1:]))
                 digits = digits[0]
-            return _number(int(digits) if digits.isdigit() else float(digits), self.ns)
+            return _latex_number(digits, self.ns)
         return self.primary()
 
     def group(self) -> sp.Expr:
@@ -380,21 +549,35 @@ class _LatexParser:
         return value
 
     def raw_group(self) -> str:
-        """The text of a {...} group of letters and digits, for names and subscripts."""
+        """The text of a name or subscript: ``{in}``, ``\\text{in}``, ``\\min``, ``1``."""
         tok = self.take()
         if tok[1] != "{":
-            return tok[1] if tok[0] in ("letter", "num") else GREEK.get(tok[1][1:], "")
+            if tok[0] == "num" and len(tok[1]) > 1 and tok[1].isdigit():
+                # x_12 in LaTeX is x_1 times 2: a subscript without braces is one digit
+                self.tokens.insert(self.pos, ("num", tok[1][1:]))
+                return tok[1][0]
+            return self._raw_piece(tok)
         parts = []
         while (tok := self.take())[1] != "}":
-            if tok[0] in ("letter", "num"):
-                parts.append(tok[1])
-            elif tok[0] == "cmd" and tok[1][1:] in GREEK:
-                parts.append(GREEK[tok[1][1:]])
-            elif tok[1] in (",", "\\,"):
+            if tok[1] in (",", "\\,"):
                 continue
-            else:
-                raise ParseError(f"{tok[1]!r} cannot be part of a name or subscript.")
-        return "".join(parts)
+            parts.append(self._raw_piece(tok))
+        return "_".join(p for p in parts if p) if any(len(p) > 1 for p in parts) else "".join(
+            parts)
+
+    def _raw_piece(self, tok: tuple[str, str]) -> str:
+        kind, value = tok
+        if kind in ("letter", "num"):
+            return value
+        if kind == "cmd":
+            command = value[1:]
+            if command in _TEXT:
+                return self.raw_group()
+            if command in GREEK:
+                return GREEK[command]
+            if command in _LATEX_FUNCTIONS:   # \lambda_{\min}
+                return command
+        raise ParseError(f"{value!r} cannot be part of a name or subscript.")
 
     def name_with_subscript(self, name: str) -> str:
         tok = self.peek()
@@ -405,6 +588,25 @@ class _LatexParser:
                 raise ParseError(f"the subscript of {name} cannot be read.")
             name = f"{name}_{sub}"
         return name
+
+    def single(self) -> sp.Expr:
+        """A braceless argument, as in \\frac12, \\frac1n or \\sqrt2: one digit or one symbol."""
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("the formula ends too early.")
+        if tok[1] == "{":
+            return self.group()
+        if tok[0] == "num":
+            self.take()
+            digits = tok[1]
+            if len(digits) > 1 and digits.isdigit():
+                self.tokens.insert(self.pos, ("num", digits[1:]))
+                digits = digits[0]
+            return _latex_number(digits, self.ns)
+        if tok[0] == "letter":
+            self.take()
+            return self.named(tok[1])
+        return self.primary()
 
     def argument(self, name: str) -> list[sp.Expr]:
         """Arguments of a function: (a, b), {a}, or a single factor as in \\log x."""
@@ -434,7 +636,7 @@ class _LatexParser:
     def _primary(self) -> sp.Expr:
         kind, value = self.take()
         if kind == "num":
-            return _number(int(value) if value.isdigit() else float(value), self.ns)
+            return _latex_number(value, self.ns)
         if value in ("(", "["):
             inner = self.expression()
             self.expect(")" if value == "(" else "]")
@@ -455,8 +657,8 @@ class _LatexParser:
         if kind == "cmd":
             command = value[1:]
             if command in ("frac", "dfrac", "tfrac"):
-                top = self.group()
-                bottom = self.group()
+                top = self.single()
+                bottom = self.single()
                 return top / bottom
             if command == "sqrt":
                 index = None
@@ -464,19 +666,20 @@ class _LatexParser:
                     self.take()
                     index = self.expression()
                     self.expect("]")
-                radicand = self.group() if self.peek() and self.peek()[1] == "{" else self.power()
+                radicand = self.single()
                 return sp.sqrt(radicand) if index is None else _power(radicand, 1 / index)
             if command in _ACCENTS:
                 base = self.raw_group()
                 return self.named(self.name_with_subscript(f"{base}_{_ACCENTS[command]}"))
-            if command in ("mathrm", "operatorname", "text", "mathit", "textrm"):
-                name = self.raw_group()
+            if command in _TEXT:
+                name = self.raw_group().replace("_", "")
                 if name == "e" and "e" not in self.ns.symbols:
                     return sp.E
+                if name in _LATEX_FUNCTIONS and not self.ns.knows(name):
+                    return self.function(_LATEX_FUNCTIONS[name], value)
                 return self.named(self.name_with_subscript(name))
             if command in _LATEX_FUNCTIONS:
-                fname = _LATEX_FUNCTIONS[command]
-                return _call(self.ns.resolve(fname), self.argument(value), fname)
+                return self.function(_LATEX_FUNCTIONS[command], value)
             if command in GREEK:
                 return self.named(self.name_with_subscript(GREEK[command]))
             if command == "pi":
@@ -484,12 +687,46 @@ class _LatexParser:
             raise ParseError(f"the LaTeX command {value} is not supported here.")
         raise ParseError(f"unexpected {value!r} in the formula.")
 
+    def function(self, fname: str, written: str) -> sp.Expr:
+        """A function command and its argument; \\log_b x is the logarithm to base b."""
+        base = None
+        if fname == "log" and self.peek() is not None and self.peek()[1] == "_":
+            self.take()
+            base = self.single()
+        result = _call(self.ns.resolve(fname, call=True), self.argument(written), fname)
+        return result if base is None else result / sp.log(base)
+
     def named(self, name: str) -> sp.Expr:
-        target = self.ns.resolve(name)
+        if not self.ns.knows(name):
+            typeset = self._typeset_power(name)
+            if typeset is not None:
+                return typeset
+        following = self.peek()
+        target = self.ns.resolve(name, call=len(name) > 1 and following is not None
+                                 and following[1] == "(")
         if isinstance(target, sp.Basic):
             return target
         # a function: its argument follows
         return _call(target, self.argument(name), name)
+
+    def _typeset_power(self, name: str) -> sp.Expr | None:
+        """``\\sigma^2`` read as the declared ``sigma2`` when ``sigma`` is not declared."""
+        rest = self.tokens[self.pos:self.pos + 4]
+        if len(rest) >= 2 and rest[0][1] == "^" and rest[1][0] == "num" and rest[1][1][0].isdigit():
+            symbol = self.ns.typeset_power(name, rest[1][1][0])
+            if symbol is not None:
+                self.take()
+                self.take()
+                if len(rest[1][1]) > 1:
+                    self.tokens.insert(self.pos, ("num", rest[1][1][1:]))
+                return symbol
+        if (len(rest) == 4 and rest[0][1] == "^" and rest[1][1] == "{" and rest[2][0] == "num"
+                and rest[2][1].isdigit() and rest[3][1] == "}"):
+            symbol = self.ns.typeset_power(name, rest[2][1])
+            if symbol is not None:
+                self.pos += 4
+                return symbol
+        return None
 
 
 def parse_latex(text: str, ns: Namespace) -> sp.Expr:
@@ -499,7 +736,7 @@ def parse_latex(text: str, ns: Namespace) -> sp.Expr:
     if "=" in body:
         # "f'(z) = ..." : keep the right-hand side, the answer itself
         body = body.rsplit("=", 1)[1]
-    tokens = _tokenize(body)
+    tokens = _tokenize(_normalize_latex(body))
     if not tokens:
         raise ParseError("the formula is empty.")
     if len(tokens) > MAX_NODES:
@@ -509,7 +746,7 @@ def parse_latex(text: str, ns: Namespace) -> sp.Expr:
 
 def looks_like_latex(text: str) -> bool:
     """A formula is read as LaTeX when it has a backslash command, braces or $...$."""
-    return bool(re.search(r"\\[A-Za-z]|[{}]|^\s*\$", text))
+    return bool(re.search(r"\\[A-Za-z,;:!]|[{}]|^\s*\$", text))
 
 
 def parse_formula(text: str, ns: Namespace) -> sp.Expr:
