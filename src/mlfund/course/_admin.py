@@ -16,23 +16,24 @@ def init_course(course: Path, *, exchange: Path | None = None, quiet: bool = Fal
     exchange shared with the students, and made ready for them.
     """
     from mlfund.course._exchange import check_outside, exchange_root, prepare_exchange
-    from mlfund.course._private import make_private
+    from mlfund.course._private import make_private, private_umask
 
     course = Path(course).resolve()
     created = not course.exists()
     if exchange is not None:
         check_outside(course, Path(exchange))
-    course.mkdir(parents=True, exist_ok=True)
-    untouched = make_private(course)
-    stub = course / CONFIG_NAME
-    if not stub.exists():
-        stub.write_text(course_stub(course, exchange), encoding="utf-8")
-    elif exchange is not None:
-        stub.write_text(with_exchange(stub.read_text(encoding="utf-8"), exchange),
-                        encoding="utf-8")
+    with private_umask():
+        course.mkdir(parents=True, exist_ok=True)
+        untouched = make_private(course)
+        stub = course / CONFIG_NAME
+        if not stub.exists():
+            stub.write_text(course_stub(course, exchange), encoding="utf-8")
+        elif exchange is not None:
+            stub.write_text(with_exchange(stub.read_text(encoding="utf-8"), exchange),
+                            encoding="utf-8")
+        result_key(course, create=True)  # signs the trusted step's results for the reports
+        recorded = record_schedule(course)
     notes = prepare_exchange(exchange_root(course), course) if exchange is not None else []
-    result_key(course, create=True)  # signs the trusted step's results for the reports
-    recorded = record_schedule(course)
     if quiet:
         return ""
     what = "Created" if created else "Updated"
