@@ -207,3 +207,59 @@ def test_does_a_missing_star_say_where():
     assert "a * is missing between sigma(z) and (1 - sigma(z))" in result.feedback
     result = verdict_of("w01-bce-dp-dz", "p(1 - p)")
     assert "a * is missing between p and (1 - p)" in result.feedback
+
+
+# ---------------------------------------------------------------------------------------
+# 3. the functions learners reach for; an unknown one says which exist
+
+FUNCTION_CASES = [
+    ("w01-sigmoid-derivative", "1/(4*cosh(z/2)^2)", CORRECT),
+    ("w01-sigmoid-derivative", "1/(2 + 2*cosh(z))", CORRECT),
+    ("w01-sigmoid-derivative", "(1 - tanh(z/2)^2)/4", CORRECT),
+    ("w01-sigmoid-derivative", r"\frac{1}{4\cosh^{2}(z/2)}", CORRECT),   # \cosh^2 x = (\cosh x)^2
+    ("w01-sigmoid-derivative", r"\frac{1}{4\cosh^{3}(z/2)}", INCORRECT),
+    ("w01-sigmoid-derivative", r"\frac{1}{4\left(\cosh(z/2)\right)^{2}}", CORRECT),
+    ("w01-sigmoid-derivative", "1/(4*sinh(z/2)^2)", INCORRECT),
+    ("w01-bce-dl-dz", "(1 + tanh(z/2))/2 - y", CORRECT),
+    ("w01-bce-dl-dz", "tanh(z) - y", INCORRECT),
+    ("w09-expected-log-loss", "-q*log(p) - (1 - q)*log1p(-p)", CORRECT),
+    ("w09-expected-log-loss", "-q*log(p) - (1 - q)*log1p(p)", INCORRECT),
+    ("w02-momentum-velocity", "g*expm1(t*log(beta))/(beta - 1)", CORRECT),
+    ("w02-momentum-velocity", "g*expm1(t*log(beta))/(1 - beta)", INCORRECT),
+    ("w01-l1-subgradient", "lam*sgn(w)", CORRECT),
+    ("w01-l1-subgradient", "Max(lam*w, -lam*w)/w", CORRECT),
+    ("w01-l1-subgradient", "Min(lam*w, -lam*w)/w", INCORRECT),
+    ("w01-l1-subgradient", "max(lam, -lam)*sign(w)", CORRECT),
+    ("w10-best-of-two", "mu + sigma*(2*Phi(0) - 1 + 1/sqrt(pi))", CORRECT),
+    ("w10-best-of-two", "mu + sigma*erf(0) + sigma/sqrt(pi)", CORRECT),
+    ("w10-best-of-two", "mu + sigma*Phi(0)", INCORRECT),
+    ("w08-binormal-auc-z", "Phi((mu_pos - mu_neg)/(sigma*sqrt(2)))", INCORRECT),   # the AUC, not x
+    ("w08-binormal-auc-z", "(mu_pos - mu_neg)/(sigma*sqrt(2))", CORRECT),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, expected", FUNCTION_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in FUNCTION_CASES])
+def test_are_the_usual_functions_read(exercise_id, answer, expected):
+    assert_verdict(exercise_id, answer, expected)
+
+
+def test_are_sympy_objects_with_these_functions_read():
+    z = sp.Symbol("z", real=True)
+    assert verdict_of("w01-sigmoid-derivative", 1 / (4 * sp.cosh(z / 2) ** 2)).verdict == CORRECT
+    phi = sp.Function("Phi")
+    assert verdict_of("w10-best-of-two",
+                      sp.Symbol("mu") + sp.Symbol("sigma") * (2 * phi(0) - 1 + 1 / sp.sqrt(sp.pi))
+                      ).verdict == CORRECT
+    sigmoid = sp.Function("sigmoid")
+    assert verdict_of("w01-sigmoid-derivative", sigmoid(z) * (1 - sigmoid(z))).verdict == CORRECT
+    assert verdict_of("w01-sigmoid-derivative", sigmoid(z) * (1 + sigmoid(z))).mistake == \
+        "one-plus-sigma"
+
+
+@pytest.mark.parametrize("answer", ["softplus(z)", sp.Function("softplus")(sp.Symbol("z"))])
+def test_does_an_unknown_function_say_which_exist(answer):
+    result = verdict_of("w01-sigmoid-derivative", answer)
+    assert result.verdict == INVALID
+    for name in ("sigma", "exp", "log", "sqrt", "tanh", "cosh", "erf", "Phi"):
+        assert name in result.feedback

@@ -693,8 +693,16 @@ class _LatexParser:
         if fname == "log" and self.peek() is not None and self.peek()[1] == "_":
             self.take()
             base = self.single()
+        power = None
+        if self.peek() is not None and self.peek()[1] == "^":   # \cosh^2 x is (\cosh x)^2
+            self.take()
+            power = self.script()
+            if not (power.is_Integer and power > 0):
+                raise ParseError(f"{written}^{{{power}}} is ambiguous: write the power after "
+                                 f"the argument, as in ({written}(x))^{{{power}}}.")
         result = _call(self.ns.resolve(fname, call=True), self.argument(written), fname)
-        return result if base is None else result / sp.log(base)
+        result = result if base is None else result / sp.log(base)
+        return result if power is None else _power(result, power)
 
     def named(self, name: str) -> sp.Expr:
         if not self.ns.knows(name):

@@ -13,14 +13,26 @@ from typing import Any
 
 import sympy as sp
 
-from mlfund.check._parse import MAX_DEPTH, ParseError, _power
+from mlfund.check._parse import (
+    FUNCTIONS_SHOWN,
+    MAX_DEPTH,
+    ParseError,
+    _power,
+    standard_normal_cdf,
+)
 
 MAX_TREE_NODES = 2000
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-    "tanh": sp.tanh, "Abs": sp.Abs, "sign": sp.sign, "Max": sp.Max, "Min": sp.Min,
+    "tanh": sp.tanh, "cosh": sp.cosh, "sinh": sp.sinh, "atan": sp.atan, "erf": sp.erf,
+    "erfc": sp.erfc, "Abs": sp.Abs, "sign": sp.sign, "Max": sp.Max, "Min": sp.Min,
     "floor": sp.floor, "ceiling": sp.ceiling, "Heaviside": sp.Heaviside,
+}
+# undefined functions a learner may make with sympy.Function and mean the standard one
+_STANDARD_UNDEFINED: dict[str, Callable[..., Any]] = {
+    "Phi": standard_normal_cdf, "sgn": sp.sign, "log1p": lambda x: sp.log(1 + x),
+    "expm1": lambda x: sp.exp(x) - 1,
 }
 _FUNCTION_CLASSES = frozenset(_FUNCTIONS.values())
 _CONSTANTS = {"Pi": sp.pi, "Exp1": sp.E, "Half": sp.Rational(1, 2), "One": sp.Integer(1),
@@ -75,8 +87,7 @@ def _encode(expr: Any, counter: list[int], depth: int) -> Any:
         return {"t": "Apply", "name": str(cls.__name__),
                 "args": [_encode(a, counter, depth + 1) for a in expr.args]}
     raise TreeError(
-        f"{name} cannot be used in an answer; use +, -, *, /, powers and exp, log, sqrt, "
-        "sin, cos, tanh, Abs, sign, Max, Min."
+        f"{name} cannot be used in an answer; use +, -, *, /, powers and {FUNCTIONS_SHOWN}."
     )
 
 
@@ -155,10 +166,19 @@ def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Calla
             raise TreeError(f"{kind} was given the wrong number of arguments.") from None
     if kind == "Apply":
         name = tree.get("name")
-        if name not in functions:
-            allowed = ", ".join(sorted(functions)) or "none"
-            raise TreeError(f"unknown function {name!r}; this exercise's functions are {allowed}.")
-        return functions[name](*decoded())
+        if name == "sigmoid" and "sigma" in functions:
+            name = "sigma"
+        if name in functions:
+            return functions[name](*decoded())
+        if name in _STANDARD_UNDEFINED:
+            try:
+                return _STANDARD_UNDEFINED[name](*decoded())
+            except TypeError:
+                raise TreeError(f"{name} was given the wrong number of arguments.") from None
+        own = ", ".join(sorted(functions))
+        own = f"{own}, " if own else ""
+        raise TreeError(f"unknown function {str(name)[:40]!r}; the functions are "
+                        f"{own}{FUNCTIONS_SHOWN}.")
     if kind == "Matrix":
         shape = tree.get("shape")
         if (not isinstance(shape, list) or len(shape) != 2

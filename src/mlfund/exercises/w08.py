@@ -30,8 +30,8 @@ def _ev():
 def _binormal_auc_argument(mu_pos, mu_neg, sigma):
     """x in the library's binormal AUC Φ(x), equal variances σ².
 
-    The library writes Φ(x) as (1 + erf(x/√2))/2 (the checker cannot read erf in an
-    answer, so the item asks for x): x is √2 times its erf argument.
+    The library writes Φ(x) as (1 + erf(x/√2))/2 (the item asks for x, the part a learner
+    derives; Φ and erf are read in answers too): x is √2 times its erf argument.
     """
     import sympy as sp
 
