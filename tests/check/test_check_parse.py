@@ -94,7 +94,9 @@ def test_does_latex_read_as_maths(text, expected):
     ("q(z)", r"q\(\.\.\.\) is not a function this answer can use; the functions are sigma"),
     ("10**10**10", "too large"),
     ("z**100000", "too large"),
-    ("0.25*z", "exact form is asked"),
+    ("0.333*z", "0.333 is 1/3 rounded: write 1/3"),
+    ("3.14*z", "3.14 is pi rounded: write pi"),
+    ("1.96*z", "1.96 is a rounded normal quantile"),
     ("", "empty"),
     ("z" * 3000, "too long"),
     ("sigma", "without its argument"),
@@ -114,7 +116,7 @@ def test_is_bad_input_refused_with_a_clear_message(text, message):
     (r"|z", "ends too early"),
     (r"|z + (z|", "expected"),
     (r"z^", "exponent"),
-    (r"0.5 z", "exact form"),
+    (r"0.67 z", "0.67 is 2/3 rounded: write 2/3"),
 ])
 def test_is_bad_latex_refused_with_a_clear_message(text, message):
     with pytest.raises(ParseError, match=message):

@@ -263,3 +263,54 @@ def test_does_an_unknown_function_say_which_exist(answer):
     assert result.verdict == INVALID
     for name in ("sigma", "exp", "log", "sqrt", "tanh", "cosh", "erf", "Phi"):
         assert name in result.feedback
+
+
+# ---------------------------------------------------------------------------------------
+# 4. decimals that are exact; decimals that stand for a quantile or a constant
+
+DECIMAL_CASES = [
+    ("w04-proportion-standard-error", "(p*(1-p)/n)**0.5", CORRECT),
+    ("w04-proportion-standard-error", r"\left(\frac{p(1-p)}{n}\right)^{0.5}", CORRECT),
+    ("w04-proportion-standard-error", "(p*(1-p)/n)**0.49", INCORRECT),
+    ("w04-proportion-standard-error", "0.5*(p*(1-p)/n)**0.5", INCORRECT),
+    ("w05-wald-half-width", "z*(x/n*(1 - x/n)/n)**0.5", CORRECT),
+    ("w05-wald-half-width", "1.96*(x/n*(1 - x/n)/n)**0.5", INVALID),
+    ("w06-sample-size-formula", "(1.96*sqrt(2*p*(1-p)) + 0.84*sqrt(p_a*(1-p_a) + p_b*(1-p_b)))"
+     "**2/(p_a - p_b)**2", INVALID),
+    ("w03-xavier-variance", "2.0/(n_in + n_out)", CORRECT),
+    ("w03-xavier-variance", "1.0/(n_in + n_out)", INCORRECT),
+    ("w03-he-variance", "2*n_in**-1.0", CORRECT),
+    ("w07-second-moment", "m**2.0 + v", CORRECT),
+    ("w07-second-moment", "m**2.0 + 0.5*v", INCORRECT),
+    ("w09-expected-brier", "0.25 - 0.25 + q*(1 - p)**2 + (1 - q)*p**2", CORRECT),
+    ("w10-abs-difference", "2*sigma/1.772", INVALID),          # sqrt(pi), rounded
+    ("w10-abs-difference", "1.128*sigma", INVALID),            # 2/sqrt(pi), rounded
+    ("w10-cv-standard-error", "s*k**-0.5", CORRECT),
+    ("w10-cv-standard-error", "s*k**-0.333", INVALID),          # 1/3, rounded
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, expected", DECIMAL_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in DECIMAL_CASES])
+def test_is_an_exact_decimal_read_exactly(exercise_id, answer, expected):
+    assert_verdict(exercise_id, answer, expected)
+
+
+def test_is_a_decimal_quantile_told_to_use_the_named_symbol():
+    result = verdict_of("w05-wald-half-width", "1.96*sqrt(x*(n - x)/n**3)")
+    assert "write the symbol z" in result.feedback
+    result = verdict_of("w06-sample-size-formula", "(1.96 + z_beta)**2*(p_a + p_b)/(p_a - p_b)**2")
+    assert "z_alpha or z_beta" in result.feedback
+    result = verdict_of("w10-abs-difference", "2*sigma/1.772")
+    assert "write sqrt(pi)" in result.feedback
+
+
+def test_are_sympy_floats_read_as_the_decimals_they_print():
+    p, n = sp.Symbol("p", positive=True), sp.Symbol("n", positive=True)
+    assert verdict_of("w04-proportion-standard-error", (p * (1 - p) / n) ** 0.5).verdict == CORRECT
+    result = verdict_of("w04-proportion-standard-error", (p * (1 - p) / n) ** (1 / 3))
+    assert result.verdict == INVALID and "1/3 rounded" in result.feedback
+    x, n2, z = sp.Symbol("x"), sp.Symbol("n"), sp.Symbol("z")
+    result = verdict_of("w05-wald-half-width", 1.96 * sp.sqrt(x * (n2 - x) / n2**3))
+    assert result.verdict == INVALID and "write the symbol z" in result.feedback
+    assert verdict_of("w05-wald-half-width", z * sp.sqrt(x * (n2 - x) / n2**3)).verdict == CORRECT

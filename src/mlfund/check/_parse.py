@@ -173,11 +173,82 @@ def _number(value: Any, ns: Namespace, text: str | None = None) -> sp.Expr:
             raise ParseError(f"the number {str(value)[:20]}... is too large.")
         return sp.Integer(value)
     if ns.exact:
-        frac = sp.nsimplify(value, rational=True) if abs(value) < 1e6 else None
-        shown = f" (write it exactly, e.g. {frac})" if frac is not None else ""
-        raise ParseError(
-            f"the decimal {value!r} is not allowed here: an exact form is asked{shown}.")
+        return exact_decimal(text if text is not None else repr(value), ns.symbols)
     return sp.Float(value)
+
+
+# ---------------------------------------------------------------------------------------
+# decimals where an exact form is asked
+
+#: Standard normal quantiles a learner may have typed as decimals, with the textbook
+#: roundings that have fewer than 3 significant figures.
+_QUANTILE_LEVELS = (0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999)
+_TEXTBOOK_QUANTILES = ("0.84", "1.28", "1.64", "1.65", "1.96", "2.33", "2.58")
+#: Constants a decimal may stand for, as the learner should write them.
+_CONSTANTS_SHOWN = (
+    ("pi", sp.pi), ("e", sp.E), ("sqrt(2)", sp.sqrt(2)), ("sqrt(3)", sp.sqrt(3)),
+    ("1/sqrt(2)", 1 / sp.sqrt(2)), ("sqrt(pi)", sp.sqrt(sp.pi)), ("1/sqrt(pi)", 1 / sp.sqrt(sp.pi)),
+    ("sqrt(2/pi)", sp.sqrt(2 / sp.pi)), ("1/sqrt(2*pi)", 1 / sp.sqrt(2 * sp.pi)),
+    ("2/sqrt(pi)", 2 / sp.sqrt(sp.pi)), ("1/pi", 1 / sp.pi), ("log(2)", sp.log(2)),
+    ("log(10)", sp.log(10)),
+)
+#: A decimal that is exactly p/q with q at most this is a short fraction, always exact.
+SHORT_DENOMINATOR = 12
+
+
+def _normal_quantiles() -> tuple[float, ...]:
+    from statistics import NormalDist
+
+    return tuple(NormalDist().inv_cdf(level) for level in _QUANTILE_LEVELS)
+
+
+def _significant(text: str) -> int:
+    mantissa = text.lower().split("e")[0].replace("-", "").replace("+", "").replace(".", "")
+    return len(mantissa.lstrip("0"))
+
+
+def exact_decimal(text: str, symbols: Mapping[str, Any] = {}) -> sp.Rational:  # noqa: B006
+    """The exact value of a decimal written where an exact form is asked, or why not.
+
+    A decimal is read exactly as written (0.5 is 1/2, 0.125 is 1/8, 0.05 is 1/20), except
+    one that stands for something it only approximates: a normal quantile (1.96, 0.84:
+    write the exercise's symbol, such as ``z``), a constant (3.14, 1.414: write ``pi``,
+    ``sqrt(2)``) or a fraction with a recurring decimal (0.333, 0.67: write 1/3, 2/3).
+    """
+    text = text.strip()
+    try:
+        value = sp.Rational(text)
+    except (TypeError, ValueError, SyntaxError):
+        raise ParseError(f"the number {text[:20]!r} cannot be read.") from None
+    if value.q <= SHORT_DENOMINATOR:
+        return value
+    magnitude = abs(float(value))
+    digits = len(text.lower().split("e")[0].partition(".")[2])
+    half_unit = 0.5 * 10.0 ** -digits if "e" not in text.lower() else 0.0
+    if half_unit and (text.lstrip("+-") in _TEXTBOOK_QUANTILES or _significant(text) >= 3) and any(
+            abs(magnitude - q) <= half_unit + 1e-12 for q in _normal_quantiles()):
+        quantiles = sorted(n for n in symbols if n == "z" or n.startswith("z_"))
+        if quantiles:
+            named = " or ".join(quantiles)
+            raise ParseError(f"{text} is a rounded normal quantile: write the symbol {named} "
+                             "for it, as the question names it.")
+        raise ParseError(f"{text} is a rounded normal quantile, and an exact form is asked.")
+    if half_unit and _significant(text) >= 3:
+        for shown, constant in _CONSTANTS_SHOWN:
+            if abs(magnitude - float(constant)) <= half_unit:
+                raise ParseError(f"{text} is {shown} rounded: write {shown}, an exact form is "
+                                 "asked.")
+    if half_unit:
+        from fractions import Fraction
+
+        near = Fraction(magnitude).limit_denominator(SHORT_DENOMINATOR)
+        if near != 0 and abs(float(near) - magnitude) <= half_unit:
+            shown = f"{'-' if value < 0 else ''}{near}"
+            raise ParseError(f"{text} is {shown} rounded: write {shown}, an exact form is "
+                             "asked (a decimal is read exactly as written).")
+    if magnitude > 1e15 or value.q > 10**MAX_INT_DIGITS:
+        raise ParseError(f"the decimal {text[:20]} is too long to read exactly.")
+    return value
 
 
 def _latex_number(text: str, ns: Namespace) -> sp.Expr:

@@ -127,7 +127,9 @@ def read_expression(spec: Any, captured: Mapping[str, Any]) -> tuple[Any, str | 
         if value == int(value) and abs(value) < 1e15:
             return sp.Integer(int(value)), None
         if spec.exact:
-            raise ValueError(f"the decimal {value!r} is not allowed here: an exact form is asked.")
+            from mlfund.check._parse import exact_decimal
+
+            return exact_decimal(repr(value), spec.symbols), None
         return sp.Float(value), None
     if kind == "list":
         items = captured["items"]

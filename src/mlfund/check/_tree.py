@@ -18,6 +18,7 @@ from mlfund.check._parse import (
     MAX_DEPTH,
     ParseError,
     _power,
+    exact_decimal,
     standard_normal_cdf,
 )
 
@@ -134,15 +135,18 @@ def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Calla
             raise TreeError("the captured expression divides by zero.")
         return sp.Rational(int(p), int(q))
     if kind == "Float":
-        if exact:
-            raise TreeError(
-                f"the decimal {tree.get('v')} is not allowed here: an exact form is asked "
-                "(use sympy.Rational(1, 4) or 1/sympy.Integer(4), not 0.25)."
-            )
         try:
-            return sp.Float(float(tree.get("v")))
+            value = float(tree.get("v"))
         except (TypeError, ValueError):
             raise TreeError("the captured expression is malformed.") from None
+        if not exact:
+            return sp.Float(value)
+        try:
+            # repr(float) is the shortest text that gives the float back: 0.5, 1.96
+            return exact_decimal(repr(value), symbols)
+        except ParseError as exc:
+            raise TreeError(f"{exc} (In sympy, sympy.Rational(1, 3) is exact, 1/3 is "
+                            "not.)") from None
     if kind in _CONSTANTS:
         if kind in ("ImaginaryUnit", "NaN", "ComplexInfinity"):
             raise TreeError(f"{kind} has no place in this answer.")

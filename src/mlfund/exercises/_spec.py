@@ -7,13 +7,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("expression", "number", "interval", "array", "function", "choice")
+KINDS = ("expression", "number", "interval", "array", "function", "choice", "derivation")
 DOMAINS = ("real", "positive", "nonnegative", "probability", "integer", "positive_integer")
 
 _RELATION = re.compile(r"(==|!=|<=|>=|<|>)")
 _FUNCTION_NAMES = {"exp", "log", "sqrt", "Abs", "abs", "sin", "cos", "Max", "Min"}
 
 _ID = re.compile(r"^w(0[1-9]|1[0-2])-[a-z0-9]+(-[a-z0-9]+)*$")
+# a derivation's domain may also be an interval whose ends are numbers or formulas in the
+# other symbols, each end open or closed: "[0, 1]", "(0, 2/a)", "[0, n]"
+INTERVAL = re.compile(r"^\s*([\[(])\s*([^,\[\]()]+(?:\([^()]*\)[^,\[\]()]*)*)\s*,"
+                      r"\s*([^,\[\]()]+(?:\([^()]*\)[^,\[\]()]*)*)\s*([\])])\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,110 @@ class Precision:
 
 
 @dataclass(frozen=True, slots=True)
+class Derivation:
+    """A whole derivation: what its first line must be, how its lines are read, its credit.
+
+    The learner hands in a chain of lines; each must follow from the one before under the
+    exercise's domains and constraints, the first must be the asked-for ``start`` (an
+    unevaluated derivative, sum, integral, expectation or equation is evaluated for the
+    comparison) and the last must equal the exercise's reference *and* be written in the
+    asked ``form``. See ``docs/writing-an-exercise.md``.
+
+    Attributes
+    ----------
+    start : str
+        The asked-for first line in Python syntax, as the prompt states it: an expression
+        (``"diff(1/(1 + exp(-z)), z)"``) or, for an equation chain, an equation
+        (``"diff(k*log(p) + (n - k)*log(1 - p), p) = 0"``). It may use ``diff``, ``Sum``,
+        ``Integral``, ``E`` and ``Var`` (with ``random``) and the ``definitions``.
+    chain : tuple of str
+        A model derivation from the start to the answer, one line each: the question tests
+        check that it passes, and that changing any one of its lines is caught there.
+    form : tuple of str
+        The names the last line may use: symbols, functions (``"sigma"``, ``"sqrt"`` is
+        always allowed as a power, ``"exp"``, ``"log"``), ``"Sum"``, ``"Integral"``, ``"E"``,
+        ``"Var"``, ``"diff"``. Numbers and + - * / ^ are always allowed.
+    form_phrase : str
+        How the prompt asks for that form ("in terms of σ(z)", "with no sums left"): the
+        feedback repeats it.
+    unknown : str or None
+        For an equation chain: the symbol solved for. Its lines compare as equations (the
+        same solutions in the unknown's domain), an expression followed by an equation
+        means "set it to zero", and the last line must be ``unknown = ...`` (alternatives
+        joined by ``or`` or written with ``±``) with the unknown absent on the right.
+    min_steps : int
+        The fewest steps (pairs of consecutive lines) that count as a derivation; 1 lets
+        the start followed by the answer count.
+    families : tuple of str
+        Symbols that are indexed families (``x`` read as ``x_i`` or ``x[i]``); the domain
+        in ``symbols`` is that of every element.
+    index : tuple of str
+        The index of the families and its range, ``("i", "1", "n")``; ``Sum(f, (i, 1, n))``
+        and ``\\sum_{i=1}^{n}`` run over it.
+    random : mapping
+        Independent random variables a line may take ``E(...)``, ``Var(...)`` or
+        ``Cov(..., ...)`` of: name -> (mean, variance), each in Python syntax. Polynomials
+        of degree 2 in them have an expectation, linear ones a variance.
+    definitions : mapping
+        Names a line may use for an expression of the symbols (``{"tp": "N*prev*tpr"}``);
+        they are replaced by their expressions before comparing.
+    small : tuple of str
+        Symbols in which a line marked ``≈`` may drop terms of second order and above;
+        without them an approximation breaks the chain.
+    broken_credit : float
+        What a chain earns that reaches the right answer in the asked form through a
+        step that does not follow.
+    progress_credit : float
+        The most that valid steps earn without reaching the answer in the asked form, in
+        proportion to the model chain's steps.
+    hints : tuple of str
+        The scaffolded steps, shown one at a time when the learner asks for them.
+    """
+
+    start: str
+    chain: tuple[str, ...]
+    form: tuple[str, ...]
+    form_phrase: str
+    unknown: str | None = None
+    min_steps: int = 2
+    families: tuple[str, ...] = ()
+    index: tuple[str, str, str] = ("i", "1", "n")
+    random: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    small: tuple[str, ...] = ()
+    broken_credit: float = 0.5
+    progress_credit: float = 0.5
+    hints: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start, str) or not self.start.strip():
+            raise ValueError("a derivation's start must be a formula in Python syntax.")
+        if not isinstance(self.chain, tuple) or len(self.chain) < 2:
+            raise ValueError("a derivation's chain must be a tuple of at least two lines.")
+        if len(self.chain) > 30:
+            raise ValueError("a derivation's chain has at most 30 lines.")
+        if not isinstance(self.form, tuple) or not self.form:
+            raise ValueError("a derivation's form must name what its last line may use.")
+        if not self.form_phrase:
+            raise ValueError("a derivation's form_phrase must say the form as the prompt does.")
+        if not isinstance(self.min_steps, int) or self.min_steps < 1:
+            raise ValueError(f"min_steps ({self.min_steps!r}) must be an integer >= 1.")
+        if self.min_steps > len(self.chain) - 1:
+            raise ValueError(f"min_steps ({self.min_steps}) is more than the model chain's "
+                             f"{len(self.chain) - 1} steps.")
+        for name, value in (("broken_credit", self.broken_credit),
+                            ("progress_credit", self.progress_credit)):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} ({value!r}) must be in [0, 1).")
+        if len(self.index) != 3 or not all(isinstance(p, str) and p for p in self.index):
+            raise ValueError(f"index ({self.index!r}) must be (name, low, high), as "
+                             "('i', '1', 'n').")
+        for name, moments in self.random.items():
+            if not (isinstance(moments, tuple) and len(moments) == 2):
+                raise ValueError(f"random variable {name!r} needs (mean, variance).")
+
+
+@dataclass(frozen=True, slots=True)
 class Exercise:
     """One autograded item: what is asked, the reference, how answers are compared.
 
@@ -169,8 +277,11 @@ class Exercise:
         positivity (``"cov_yx**2 < var_x*var_y"``). Answers are compared only at points where
         every relation holds, and feedback never cites a point they exclude.
     exact : bool
-        For ``expression`` items: floats such as ``0.25`` are refused where an exact form
-        (``1/4``) is asked.
+        For ``expression`` items: an exact form is asked. A decimal is then read exactly as
+        written (``0.5`` is 1/2, ``**0.5`` a square root) unless it stands for what it only
+        approximates: a normal quantile (``1.96``: the learner is told to write the
+        symbol, such as ``z``), a constant (``3.14``) or a recurring fraction (``0.333``).
+        With ``exact=False`` decimals are floats.
     rtol, atol : float
         Tolerances for numeric comparison.
     probes : callable or None
@@ -192,6 +303,13 @@ class Exercise:
     precision : Precision or None
         For ``number`` and ``interval`` items: the precision the prompt states. It widens
         ``atol`` and ``rtol`` so that an answer given to that precision is correct.
+    derivation : Derivation or None
+        For ``derivation`` items: the start, the model chain, the asked form and the
+        credit rules. Their ``reference`` takes the symbols as keyword arguments (families
+        as ``sympy.IndexedBase``, and the index) and returns the answer's value; for an
+        equation chain, the solution or a tuple of the solutions for the unknown. Their
+        ``symbols`` may also be intervals with open or closed ends that are formulas in
+        the other symbols: ``"[0, 1]"``, ``"(0, 2/a)"``, ``"[0, n]"``.
     """
 
     id: str
@@ -213,6 +331,7 @@ class Exercise:
     forbidden_imports: tuple[str, ...] = ()
     hint: str = ""
     precision: Precision | None = None
+    derivation: Derivation | None = None
 
     def __post_init__(self) -> None:
         if self.precision is not None:
@@ -232,7 +351,12 @@ class Exercise:
             raise ValueError(f"kind ({self.kind!r}) of {self.id} must be one of {allowed}.")
         if self.points <= 0:
             raise ValueError(f"points ({self.points!r}) of {self.id} must be > 0.")
+        if (self.kind == "derivation") != (self.derivation is not None):
+            raise ValueError(f"{self.id}: a derivation item, and only one, states a "
+                             "derivation=Derivation(...).")
         for name, domain in self.symbols.items():
+            if self.kind == "derivation" and isinstance(domain, str) and INTERVAL.match(domain):
+                continue
             if isinstance(domain, tuple):
                 if len(domain) != 2 or not domain[0] < domain[1]:
                     raise ValueError(f"domain of {name!r} in {self.id} must be (low, high).")
@@ -254,8 +378,9 @@ class Exercise:
     def _check_constraints(self) -> None:
         if not isinstance(self.constraints, tuple):
             raise ValueError(f"constraints of {self.id} must be a tuple of strings.")
-        if self.constraints and self.kind != "expression":
-            raise ValueError(f"only expression items state constraints ({self.id} is "
+        if self.constraints and self.kind not in ("expression", "derivation"):
+            raise ValueError(f"only expression and derivation items state constraints "
+                             f"({self.id} is "
                              f"{self.kind!r}).")
         for text in self.constraints:
             parts = _RELATION.split(text) if isinstance(text, str) else []
