@@ -238,7 +238,8 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
                 return (os.system, ("touch {course / MARKER}",))
         for obj in gc.get_objects():
             name = getattr(type(obj), "__module__", "")
-            if isinstance(name, str) and name.startswith(("multiprocessing", "concurrent")) and hasattr(obj, "put"):
+            if (isinstance(name, str) and name.startswith(("multiprocessing", "concurrent"))
+                    and hasattr(obj, "put")):
                 try:
                     obj.put(Payload())
                 except Exception:

@@ -22,7 +22,8 @@ trip with real Unix users in ``tests/course/test_hub.py``).
 - A submission folder named for a student who is a Unix user of this machine but owned by
   another user is refused: a student cannot hand in work in a classmate's name. A file in
   a submission owned by someone else than the folder's owner is refused too
-  (``test_is_a_submission_in_another_students_name_refused``).
+  (``test_is_a_submission_in_another_students_name_refused``,
+  ``test_is_a_file_put_in_a_submission_by_another_user_refused``).
 - A submission is dated by its name, as nbgrader dates it, unless the folder or one of its
   notebooks changed more than :data:`GRACE` later; then by that change time, which its
   owner cannot set back. A notebook edited in place after the deadline is therefore late
