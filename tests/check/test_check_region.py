@@ -94,7 +94,7 @@ def test_does_a_spec_check_its_constraints():
         Exercise(id="w01-bad", constraints=("v != 0",), **common)
     with pytest.raises(ValueError, match="tuple"):
         Exercise(id="w01-bad", constraints=["w != 0"], **common)
-    with pytest.raises(ValueError, match="only expression items"):
+    with pytest.raises(ValueError, match="only expression"):
         Exercise(id="w01-bad", kind="number", prompt="p", reference=lambda: 1.0,
                  constraints=("w != 0",))
 

@@ -17,6 +17,8 @@ the outcome is "undecided", which is its own verdict and never a silent pass.
 
 from __future__ import annotations
 
+import functools
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,14 +129,35 @@ def _shape(expr: Any) -> tuple[int, int] | None:
     return tuple(expr.shape) if isinstance(expr, sp.MatrixBase) else None
 
 
+#: Terms a Sum may have at one point; beyond that the point is left out.
+MAX_SUM_TERMS = 100_000
+
+
+def _sum_range(low: Any, high: Any):
+    """The indices of a Sum between numeric limits, as mpf (1/k must not become a float)."""
+    if low != int(low) or high != int(high) or int(high) - int(low) > MAX_SUM_TERMS:
+        raise ValueError("a sum's limits must be integers, and not too far apart")
+    return (mpmath.mpf(k) for k in range(int(low), int(high)))
+
+
 def _evaluator(expr: sp.Expr, symbols: list[sp.Symbol]):
     try:
         fn = sp.lambdify(symbols, expr, modules="mpmath")
-        fn(*[mpmath.mpf("0.3")] * len(symbols))  # flush out unsupported functions early
+        if expr.has(sp.Sum):
+            # lambdify writes a Sum as a loop over range(low, high + 1), in a namespace of
+            # this function's own
+            fn.__globals__["range"] = _sum_range
+        # flush out unsupported functions early (an integer symbol may be a Sum's limit)
+        fn(*[mpmath.mpf(2 if s.is_integer else "0.3") for s in symbols])
         return lambda values: fn(*values)
     except Exception:
         def slow(values):
-            return expr.evalf(DIGITS, subs=dict(zip(symbols, values, strict=True)))
+            # an integer symbol gets an Integer: a Sum's limit must not be 7.0
+            subs = {s: sp.Integer(int(v)) if s.is_integer and v == int(v) else sp.Float(v, DIGITS)
+                    for s, v in zip(symbols, values, strict=True)}
+            if expr.has(sp.Sum):   # summed term by term once its limits are numbers
+                return expr.xreplace(subs).doit().evalf(DIGITS)
+            return expr.evalf(DIGITS, subs=subs)
         return slow
 
 
@@ -182,6 +205,7 @@ def equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed:
 def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed: int,
                 rtol: float, region: Region | None) -> Outcome:
     pairs = list(zip(_as_elements(answer), _as_elements(reference), strict=True))
+    pairs = [(_evaluate_sums(a), b) for a, b in pairs]
     # stage 1: cheap exact test
     try:
         if all(sp.expand(a - b) == 0 for a, b in pairs):
@@ -226,6 +250,34 @@ def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed
     except Exception:
         pass
     return Outcome(UNDECIDED, "too few points where both sides are defined")
+
+
+#: Seconds sympy may spend summing a Sum in closed form; beyond that it is summed
+#: term by term at each point.
+SUM_SECONDS = 0.3
+
+
+def _evaluate_sums(expr: Any) -> Any:
+    """A Sum as sympy evaluates it (a geometric series becomes a Piecewise), if it can."""
+    if not (isinstance(expr, sp.Basic) and expr.has(sp.Sum)):
+        return expr
+    return _closed_form(expr)
+
+
+@functools.lru_cache(maxsize=64)
+def _closed_form(expr: sp.Basic) -> sp.Basic:
+    started = time.monotonic()
+    try:
+        with time_limit(SUM_SECONDS):
+            return expr.doit()
+    except TimeLimitExceeded:
+        if time.monotonic() - started < SUM_SECONDS * 0.9:
+            raise   # the caller's limit, not this one
+        return expr
+    except KeyboardInterrupt:
+        raise
+    except Exception:
+        return expr   # left as a Sum, summed term by term at each point
 
 
 def seed_for(text: str) -> int:

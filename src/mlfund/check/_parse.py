@@ -344,6 +344,11 @@ def _build(node: ast.AST, ns: Namespace, depth: int, src: str) -> Any:
         if not isinstance(operand, sp.Basic):
             raise ParseError("a function name was used without its argument(s).")
         return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        from mlfund.check._pasted import build_pasted, is_pasted
+
+        if is_pasted(node, ns):
+            return build_pasted(node, ns, depth, src, _build)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         func = ns.resolve(node.func.id, call=True)
         if isinstance(func, sp.Basic) and not node.keywords:

@@ -144,6 +144,8 @@ def read_expression(spec: Any, captured: Mapping[str, Any]) -> tuple[Any, str | 
 
 
 def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
+    import sympy as sp
+
     from mlfund.check._equiv import DIFFERENT, EQUAL, equivalent, seed_for
 
     try:
@@ -152,6 +154,10 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         return _result(spec, INVALID, 0.0, f"Cannot read this answer: {exc}")
     ns = namespace(spec)
     reference = reference_expression(spec, ns)
+    if _is_single_entry(answer) and not isinstance(reference, sp.MatrixBase):
+        # sympy's solve answers with a list: [k/n] is the solution k/n
+        answer = answer[0]
+        shown = shown[1:-1] if shown and shown.startswith("[") else shown
     # one budget for the whole check, whatever the answer: the reference first, then as
     # many catalogued mistakes as the time left allows
     deadline = time.monotonic() + CHECK_SECONDS
@@ -181,6 +187,12 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     return _result(spec, UNDECIDED, 0.0,
                    f"Could not decide whether this is right ({outcome.how}); try a simpler "
                    "equivalent form.", interpreted=shown)
+
+
+def _is_single_entry(value: Any) -> bool:
+    import sympy as sp
+
+    return isinstance(value, sp.MatrixBase) and value.shape == (1, 1)
 
 
 def _mistake_expression(mistake: Any, ns: Any) -> Any:
@@ -368,7 +380,14 @@ def _score_function(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     return _incorrect(spec, text)
 
 
+def _score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
+    from mlfund.check._chain import score_derivation
+
+    return score_derivation(spec, captured)
+
+
 _SCORERS = {
+    "derivation": _score_derivation,
     "expression": _score_expression,
     "number": _score_number,
     "interval": _score_interval,

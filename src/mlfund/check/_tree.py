@@ -42,6 +42,19 @@ _CONSTANTS = {"Pi": sp.pi, "Exp1": sp.E, "Half": sp.Rational(1, 2), "One": sp.In
               "ComplexInfinity": sp.zoo}
 
 
+# conditions, read only inside a Piecewise (sympy's answer from summation, integrate, …)
+_RELATIONS: dict[str, Callable[..., Any]] = {
+    "Equality": sp.Eq, "Unequality": sp.Ne, "StrictLessThan": sp.Lt, "LessThan": sp.Le,
+    "StrictGreaterThan": sp.Gt, "GreaterThan": sp.Ge, "And": sp.And, "Or": sp.Or,
+    "Not": sp.Not,
+}
+_RELATION_CLASSES = frozenset({sp.Equality, sp.Unequality, sp.StrictLessThan, sp.LessThan,
+                               sp.StrictGreaterThan, sp.GreaterThan, sp.And, sp.Or, sp.Not})
+_TRUTH = {"BooleanTrue": sp.true, "BooleanFalse": sp.false}
+_UNEVALUATED = {"Derivative": "diff", "Integral": "integrate", "Limit": "limit"}
+MAX_INDEX_NAME = 20
+
+
 class TreeError(ValueError):
     """An expression (or a tree) that cannot be captured or read back."""
 
@@ -52,7 +65,7 @@ def to_tree(expr: Any) -> Any:
     return _encode(expr, counter, 0)
 
 
-def _encode(expr: Any, counter: list[int], depth: int) -> Any:
+def _encode(expr: Any, counter: list[int], depth: int, condition: bool = False) -> Any:
     counter[0] += 1
     if counter[0] > MAX_TREE_NODES:
         raise TreeError(f"the expression is too large (more than {MAX_TREE_NODES} parts).")
@@ -84,6 +97,32 @@ def _encode(expr: Any, counter: list[int], depth: int) -> Any:
         return {"t": name, "args": [_encode(a, counter, depth + 1) for a in expr.args]}
     if cls in _FUNCTION_CLASSES:
         return {"t": name, "args": [_encode(a, counter, depth + 1) for a in expr.args]}
+    if cls is sp.Piecewise:
+        return {"t": "Piecewise", "pieces": [
+            [_encode(e, counter, depth + 1), _encode(c, counter, depth + 1, condition=True)]
+            for e, c in expr.args]}
+    if condition and cls in (sp.And, sp.Or, sp.Not):
+        return {"t": name,
+                "args": [_encode(a, counter, depth + 1, condition=True) for a in expr.args]}
+    if condition and cls in _RELATION_CLASSES:
+        return {"t": name, "args": [_encode(a, counter, depth + 1) for a in expr.args]}
+    if condition and name in _TRUTH and cls.__module__.startswith("sympy."):
+        return {"t": name}
+    if cls in _RELATION_CLASSES or name in _TRUTH:
+        raise TreeError("an equation or a condition is not an answer: give the expression "
+                        "(a condition belongs inside a Piecewise).")
+    if cls is sp.Sum:
+        limits = []
+        for index, low, high in expr.limits:
+            if type(index) not in (sp.Symbol, sp.Dummy):
+                raise TreeError("a sum's index must be a plain symbol.")
+            limits.append([str(index.name), _encode(low, counter, depth + 1),
+                           _encode(high, counter, depth + 1)])
+        return {"t": "Sum", "args": [_encode(expr.function, counter, depth + 1)],
+                "limits": limits}
+    if name in _UNEVALUATED and cls.__module__.startswith("sympy."):
+        raise TreeError(f"this is an unevaluated {name}: call .doit() on it (or use "
+                        f"sympy.{_UNEVALUATED[name]}) and hand in the result.")
     if isinstance(expr, sp.core.function.AppliedUndef):
         return {"t": "Apply", "name": str(cls.__name__),
                 "args": [_encode(a, counter, depth + 1) for a in expr.args]}
@@ -94,9 +133,16 @@ def _encode(expr: Any, counter: list[int], depth: int) -> Any:
 
 def from_tree(tree: Any, symbols: dict[str, sp.Symbol],
               functions: dict[str, Callable[..., Any]], *, exact: bool = True) -> Any:
-    """Decode a tree made by :func:`to_tree` with this exercise's symbols and functions."""
+    """Decode a tree made by :func:`to_tree` with this exercise's symbols and functions.
+
+    A Piecewise (what sympy's ``summation`` of a geometric series returns) and a Sum are
+    read back; their conditions and bound indices are allowed only inside them.
+    """
     counter = [0]
-    return _decode(tree, symbols, functions, exact, counter, 0)
+    value = _decode(tree, symbols, functions, exact, counter, 0)
+    if isinstance(value, sp.Basic) and not isinstance(value, sp.Expr):
+        raise TreeError("a condition or an equation is not an answer: give the expression.")
+    return value
 
 
 def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Callable[..., Any]],
@@ -183,6 +229,29 @@ def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Calla
         own = f"{own}, " if own else ""
         raise TreeError(f"unknown function {str(name)[:40]!r}; the functions are "
                         f"{own}{FUNCTIONS_SHOWN}.")
+    if kind == "Piecewise":
+        pieces = tree.get("pieces")
+        if not isinstance(pieces, list) or not 0 < len(pieces) <= 20:
+            raise TreeError("the captured expression is malformed.")
+        pairs = []
+        for piece in pieces:
+            if not isinstance(piece, list) or len(piece) != 2:
+                raise TreeError("the captured expression is malformed.")
+            expr, cond = (_decode(part, symbols, functions, exact, counter, depth + 1)
+                          for part in piece)
+            if not isinstance(expr, sp.Expr) or not _is_condition(cond):
+                raise TreeError("a Piecewise needs (expression, condition) pairs.")
+            pairs.append((expr, cond))
+        return sp.Piecewise(*pairs)
+    if kind in _RELATIONS:
+        try:
+            return _RELATIONS[kind](*decoded())
+        except (TypeError, ValueError):
+            raise TreeError(f"{kind} was given the wrong arguments.") from None
+    if kind in _TRUTH:
+        return _TRUTH[kind]
+    if kind == "Sum":
+        return _decode_sum(tree, symbols, functions, exact, counter, depth)
     if kind == "Matrix":
         shape = tree.get("shape")
         if (not isinstance(shape, list) or len(shape) != 2
@@ -191,3 +260,37 @@ def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Calla
             raise TreeError("the captured matrix is malformed.")
         return sp.Matrix(shape[0], shape[1], decoded())
     raise TreeError(f"{kind} cannot be used in an answer.")
+
+
+def _decode_sum(tree: dict, symbols: dict[str, sp.Symbol], functions: dict[str, Any],
+                exact: bool, counter: list[int], depth: int) -> Any:
+    """A Sum over bound integer indices; an index shadows a declared name inside its sum."""
+    limits = tree.get("limits")
+    args = tree.get("args")
+    if (not isinstance(limits, list) or not 0 < len(limits) <= 3 or not isinstance(args, list)
+            or len(args) != 1):
+        raise TreeError("the captured expression is malformed.")
+    inner = dict(symbols)
+    decoded_limits = []
+    for limit in limits:
+        if not isinstance(limit, list) or len(limit) != 3:
+            raise TreeError("the captured expression is malformed.")
+        name, low, high = limit
+        if not isinstance(name, str) or not name.isidentifier() or len(name) > MAX_INDEX_NAME:
+            raise TreeError("a sum's index must be a plain name.")
+        bounds = [_decode(b, inner, functions, exact, counter, depth + 1) for b in (low, high)]
+        if not all(isinstance(b, sp.Expr) for b in bounds):
+            raise TreeError("a sum's limits must be expressions.")
+        index = sp.Symbol(name, integer=True)
+        inner[name] = index
+        decoded_limits.append((index, *bounds))
+    body = _decode(args[0], inner, functions, exact, counter, depth + 1)
+    if not isinstance(body, sp.Expr):
+        raise TreeError("a sum's terms must be an expression.")
+    return sp.Sum(body, *decoded_limits)
+
+
+def _is_condition(value: Any) -> bool:
+    """A relation, a combination of relations, or True/False (a Symbol is not one)."""
+    return isinstance(value, (sp.core.relational.Relational, sp.And, sp.Or, sp.Not,
+                              sp.logic.boolalg.BooleanAtom)) and not isinstance(value, sp.Symbol)
