@@ -22,6 +22,7 @@ from mlfund.check._api import (
     score_bundle,
 )
 from mlfund.check._capture import CaptureError, capture
+from mlfund.check._hint import Hint, hint
 from mlfund.check._result import (
     CORRECT,
     INCORRECT,
@@ -42,10 +43,12 @@ __all__ = [
     "CaptureError",
     "CheckResult",
     "Checked",
+    "Hint",
     "capture",
     "check",
     "compare_expressions",
     "grading_mode",
+    "hint",
     "make_bundle",
     "score",
     "score_bundle",

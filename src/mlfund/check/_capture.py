@@ -221,6 +221,75 @@ def _call_once(fn: Any, args: tuple[Any, ...], seconds: float) -> dict[str, Any]
     return {"ok": True, **_array_data(arr)}
 
 
+MAX_DERIVATION_LINES = 30
+MAX_DERIVATION_TEXT = 20_000
+
+
+def capture_derivation(answer: Any) -> dict[str, Any]:
+    """A chain of lines as plain data: each line text, or a sympy line as its tree.
+
+    A list (or tuple) holds one line each; one string may hold several lines. A sympy line
+    that the tree cannot hold (an unevaluated derivative, a sum, an equation) is kept as
+    the text sympy prints for it, which the grader reads like any learner's text.
+    """
+    if isinstance(answer, str):
+        items: list[Any] = [answer]
+    elif type(answer) in (list, tuple):
+        items = list(answer)
+    else:
+        raise CaptureError(
+            "a derivation is a list of lines (strings in Python syntax or LaTeX, or sympy "
+            "expressions), or one string with a line for each step; this is a "
+            f"{_type_name(answer)}.")
+    if not items:
+        raise CaptureError("the derivation has no lines.")
+    if len(items) > MAX_DERIVATION_LINES:
+        raise CaptureError(f"the derivation has {len(items)} lines; at most "
+                           f"{MAX_DERIVATION_LINES}.")
+    lines = [_derivation_line(item, k) for k, item in enumerate(items, 1)]
+    total = sum(len(line.get("text", "")) for line in lines)
+    if total > MAX_DERIVATION_TEXT:
+        raise CaptureError(f"the derivation is too long ({total} characters; at most "
+                           f"{MAX_DERIVATION_TEXT}).")
+    return {"type": "derivation", "lines": lines}
+
+
+def _derivation_line(item: Any, number: int) -> dict[str, Any]:
+    if type(item) is str:
+        if len(item) > MAX_DERIVATION_TEXT:
+            raise CaptureError(f"line {number} is too long ({len(item)} characters).")
+        return {"type": "text", "text": str(item)}
+    import sys
+
+    sympy = sys.modules.get("sympy")
+    if sympy is None or not isinstance(item, (sympy.Basic, sympy.MatrixBase)):
+        raise CaptureError(f"line {number} is a {_type_name(item)}: each line is a string or "
+                           "a sympy expression.")
+    if isinstance(item, sympy.logic.boolalg.BooleanAtom):
+        raise CaptureError(f"line {number} is {item}: sympy decided the equation itself; write "
+                           "it as a string, or sympy.Eq(lhs, rhs, evaluate=False).")
+    from mlfund.check._tree import TreeError, to_tree
+
+    try:
+        return {"type": "sympy", "tree": to_tree(item)}
+    except TreeError:
+        pass
+    except RecursionError:
+        raise CaptureError(f"line {number} is nested too deeply.") from None
+    from mlfund.check._lines import sympy_text
+
+    try:
+        with time_limit(SECONDS_PER_CALL):
+            text = sympy_text(item)
+    except TimeLimitExceeded:
+        raise CaptureError(f"line {number} takes too long to print.") from None
+    except RecursionError:
+        raise CaptureError(f"line {number} is nested too deeply.") from None
+    if type(text) is not str or len(text) > MAX_TEXT:
+        raise CaptureError(f"line {number} is too long (at most {MAX_TEXT} characters).")
+    return {"type": "text", "text": str(text)}
+
+
 def capture(spec: Any, answer: Any) -> dict[str, Any]:
     """Turn ``answer`` into plain data for the exercise ``spec``.
 
@@ -244,4 +313,6 @@ def capture(spec: Any, answer: Any) -> dict[str, Any]:
         return capture_choice(answer)
     if kind == "function":
         return capture_function(answer, list(spec.probes()))
+    if kind == "derivation":
+        return capture_derivation(answer)
     raise CaptureError(f"exercise kind {kind!r} is unknown.")

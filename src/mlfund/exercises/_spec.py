@@ -219,8 +219,9 @@ class Derivation:
             raise ValueError("a derivation's chain must be a tuple of at least two lines.")
         if len(self.chain) > 30:
             raise ValueError("a derivation's chain has at most 30 lines.")
-        if not isinstance(self.form, tuple) or not self.form:
-            raise ValueError("a derivation's form must name what its last line may use.")
+        if not isinstance(self.form, tuple):
+            raise ValueError("a derivation's form must be a tuple of the names its last line "
+                             "may use.")
         if not self.form_phrase:
             raise ValueError("a derivation's form_phrase must say the form as the prompt does.")
         if not isinstance(self.min_steps, int) or self.min_steps < 1:
