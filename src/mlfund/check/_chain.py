@@ -28,14 +28,11 @@ from mlfund.check._derivation import (
     UNDECIDED_STEP,
     ChainError,
     Numbers,
-    Solver,
     Space,
     Step,
     _shown_point,
-    compare_sets,
     compare_values,
     critical_points,
-    describe_set,
     evaluate,
     exact_definedness,
     first_order,
@@ -43,6 +40,7 @@ from mlfund.check._derivation import (
 from mlfund.check._limits import TimeLimitExceeded, time_limit
 from mlfund.check._lines import APPROX, MAX_LINES, Line, LineError
 from mlfund.check._result import CORRECT, INCORRECT, INVALID, UNDECIDED, CheckResult
+from mlfund.check._solutions import Solver, compare_sets, describe_set
 
 NO_ANSWER = "No answer yet: replace the placeholder with your derivation and run the cell again."
 #: Names a last line may always use besides the exercise's own: constants and roots.
