@@ -22,10 +22,12 @@ import json
 import os
 import secrets
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,7 +84,7 @@ def clean_environment() -> dict[str, str]:
     env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
     env.setdefault("PATH", os.path.dirname(sys.executable) + ":/usr/bin:/bin")
     env.update({"MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOME": "/nonexistent"})
+                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     return env
 
 
@@ -115,6 +117,7 @@ class CleanProcess:
         self.preload = tuple(PRELOAD if preload is None else preload)
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
+        self._home: str | None = None
         self._owner = os.getpid()
 
     def owned(self) -> bool:
@@ -124,12 +127,16 @@ class CleanProcess:
     def start(self) -> None:
         self._owner = os.getpid()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # a home of its own, so that IPython's and matplotlib's caches land nowhere shared
+        self._home = tempfile.mkdtemp(prefix="mlfund-clean-")
+        env = {**clean_environment(), "HOME": self._home, "IPYTHONDIR": self._home,
+               "MPLCONFIGDIR": self._home}
         config = {"sys_path": [p for p in sys.path if p and os.path.isabs(p)],
                   "preload": list(self.preload), "forbidden": list(self.forbidden)}
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "mlfund.grading._zygote", json.dumps(config)],
-                stdin=theirs, stdout=subprocess.PIPE, env=clean_environment(), cwd="/",
+                stdin=theirs, stdout=subprocess.PIPE, env=env, cwd="/",
                 close_fds=True, start_new_session=True)
         finally:
             theirs.close()
@@ -146,7 +153,7 @@ class CleanProcess:
 
     def close(self) -> None:
         if not self.owned():  # a copy inherited through fork: the parent's to close
-            self._process = self._control = None
+            self._process = self._control = self._home = None
             return
         if self._control is not None:
             self._control.close()
@@ -160,6 +167,9 @@ class CleanProcess:
             if self._process.stdout is not None:
                 self._process.stdout.close()
             self._process = None
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
     def __del__(self) -> None:  # pragma: no cover - best effort at exit
         try:
