@@ -391,3 +391,103 @@ def test_is_an_unevaluated_derivative_told_to_call_doit():
     assert result.verdict == INVALID and ".doit()" in result.feedback
     result = verdict_of("w02-momentum-velocity", sp.Eq(g, 1))
     assert result.verdict == INVALID and "not an answer" in result.feedback
+
+
+# ---------------------------------------------------------------------------------------
+# 6. common misconceptions get a named note; otherwise the feedback says how it differs
+
+MISCONCEPTION_CASES = [
+    ("w02-max-stable-lr-1d", "a/2", "half-curvature"),
+    ("w02-max-stable-lr-1d", "1/(2*a)", "half-bound"),
+    ("w12-weight-decay-step", "theta + alpha*(g + 2*mu*theta)", "full-ascent"),
+    ("w12-weight-decay-step", "(1 - 2*alpha*mu)*theta + alpha*g", "ascent"),
+    ("w12-weight-decay-step", "theta - alpha*(g + 2*mu*theta)", CORRECT),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, expected", MISCONCEPTION_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in MISCONCEPTION_CASES])
+def test_is_a_common_misconception_named(exercise_id, answer, expected):
+    assert_verdict(exercise_id, answer, expected)
+
+
+NUMBER_SPECS = [s for s in exercises.catalogue() if s.kind == "number"]
+
+
+@pytest.mark.parametrize("spec", NUMBER_SPECS, ids=[s.id for s in NUMBER_SPECS])
+def test_is_a_mistake_given_to_fewer_decimals_still_that_mistake(spec):
+    from mlfund.check._score import _decimals_given
+
+    reference = float(spec.reference())
+    values = {m.note: float(m.value()) for m in spec.mistakes}
+    for mistake in spec.mistakes:
+        wrong = values[mistake.note]
+        for decimals in (1, 2, 3, 4):
+            given = round(wrong, decimals)
+            shown = _decimals_given(given)     # 1.0 shows no decimal: it is 1
+            if (given == wrong or shown is None or round(reference, shown) == given
+                    or abs(given - reference) <= spec.atol + spec.rtol * abs(reference)):
+                continue
+            result = verdict_of(spec.id, given)
+            assert result.verdict == INCORRECT, (mistake.note, given, result.feedback)
+            named = {note for note, value in values.items()
+                     if round(value, shown) == given
+                     or abs(given - value) <= spec.atol + spec.rtol * abs(value)}
+            assert result.mistake in named, (mistake.note, given, result.feedback)
+
+
+def test_is_a_rounded_mistake_named_as_the_issue_shows():
+    result = verdict_of("w02-iterations-kappa", 690.75)
+    assert result.mistake == "not-rounded"
+    assert verdict_of("w02-iterations-kappa", 691).verdict == CORRECT
+    # a single figure says too little to name a mistake by
+    assert verdict_of("w01-sigmoid-derivative-max", 0.3).mistake is None
+
+
+DIFFER_CASES = [
+    # (exercise, answer, words the feedback must contain)
+    ("w01-sigmoid-derivative", "2*exp(-z)/(1 + exp(-z))**2", "2 times the expected one"),
+    ("w01-bce-dp-dz", "p*(1 - p)/2", "1/2 times the expected one"),
+    ("w07-knn-variance", "-sigma**2/k", "The sign is wrong"),
+    ("w01-bce-dl-dp", "-y/p", "A term is missing"),
+    ("w07-ridge-gradient", "2*(w*x1 - y1)*x1 + 2*lam*w", "A term is missing"),
+    ("w01-bce-dl-dp", "-y/p + 2*(1 - y)/(1 - p)", "A term is counted twice"),
+    ("w07-knn-variance", "sigma**2/k + sigma**2", "a term too many"),
+    ("w01-sigmoid-derivative", "exp(-z)/(1 + exp(-z))**2 + 1", "A constant term is off"),
+    ("w01-softmax-gradient-3", ["p2", "p1 - 1", "p3"], "in another order"),
+    ("w06-ratio-gradient", ["-mu_x/mu_y**2", "1/mu_y"], "in another order"),
+    ("w07-knn-variance", "sigma**2/(k + 1)", "only in the limit k → ∞"),
+    ("w04-proportion-standard-error", "sqrt(p*(1 - p)/(n - 1))", "undefined at n = 1"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, answer, words", DIFFER_CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in DIFFER_CASES])
+def test_does_the_feedback_say_how_an_answer_differs(exercise_id, answer, words):
+    result = verdict_of(exercise_id, answer)
+    assert result.verdict == INCORRECT and result.mistake is None, result.feedback
+    assert words in result.feedback, result.feedback
+    reference = reference_expression(exercises.get(exercise_id),
+                                     namespace(exercises.get(exercise_id)))
+    assert sp.sstr(reference) not in result.feedback
+
+
+INTERVAL_SPECS = [s for s in exercises.catalogue() if s.kind == "interval" and s.mistakes]
+
+
+@pytest.mark.parametrize("spec", INTERVAL_SPECS, ids=[s.id for s in INTERVAL_SPECS])
+def test_is_an_interval_mistake_given_to_fewer_decimals_still_that_mistake(spec):
+    ref = spec.reference()
+    ref_low, ref_high = (ref.low, ref.high) if hasattr(ref, "low") else ref
+    for mistake in spec.mistakes:
+        wrong = mistake.value()
+        low, high = (wrong.low, wrong.high) if hasattr(wrong, "low") else wrong
+        for decimals in (3, 4):
+            given = (round(float(low), decimals), round(float(high), decimals))
+            if (round(float(ref_low), decimals), round(float(ref_high), decimals)) == given:
+                continue
+            result = verdict_of(spec.id, given)
+            assert result.verdict != CORRECT or (
+                abs(given[0] - ref_low) <= spec.atol + spec.rtol * abs(ref_low)
+                and abs(given[1] - ref_high) <= spec.atol + spec.rtol * abs(ref_high))
+            assert result.mistake is not None, (mistake.note, given, result.feedback)

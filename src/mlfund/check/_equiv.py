@@ -35,6 +35,9 @@ EQUAL = "equal"
 DIFFERENT = "different"
 UNDECIDED = "undecided"
 
+#: How an outcome says the answer has no value where the reference has one.
+UNDEFINED_HERE = "undefined where the reference has a value"
+
 N_RANDOM_POINTS = 10
 MIN_VALID_POINTS = 4
 DIGITS = 30
@@ -202,6 +205,14 @@ def equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed:
         return Outcome(UNDECIDED, "the expression is too deeply nested to compare")
 
 
+def points_for(symbols: list[sp.Symbol], domains: Mapping[str, Any], region: Region | None,
+               *, seed: int) -> list[dict[str, Any]]:
+    """The points two expressions in ``symbols`` are compared at."""
+    if region:
+        return region.sample([s.name for s in symbols], seed=seed, n_random=N_RANDOM_POINTS)
+    return sample_points({s.name: domains[s.name] for s in symbols}, seed=seed)
+
+
 def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed: int,
                 rtol: float, region: Region | None) -> Outcome:
     pairs = list(zip(_as_elements(answer), _as_elements(reference), strict=True))
@@ -220,10 +231,7 @@ def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed
     unknown = [s.name for s in symbols if s.name not in domains]
     if unknown:
         return Outcome(DIFFERENT, f"unknown symbol(s) {', '.join(unknown)}")
-    if region:
-        points = region.sample([s.name for s in symbols], seed=seed, n_random=N_RANDOM_POINTS)
-    else:
-        points = sample_points({s.name: domains[s.name] for s in symbols}, seed=seed)
+    points = points_for(symbols, domains, region, seed=seed)
     valid_points = 0
     fns = [(_evaluator(a, symbols), _evaluator(b, symbols)) for a, b in pairs]
     for point in points:
@@ -237,7 +245,8 @@ def _equivalent(answer: Any, reference: Any, domains: Mapping[str, Any], *, seed
             got = _value(fa, values)
             if got is None or not _close(got, ref, rtol):
                 shown = {k: v if isinstance(v, int) else float(v) for k, v in point.items()}
-                return Outcome(DIFFERENT, "numerically", shown)
+                return Outcome(DIFFERENT, UNDEFINED_HERE if got is None else "numerically",
+                               shown)
         valid_points += ok_here
     if valid_points >= MIN_VALID_POINTS:
         return Outcome(EQUAL, f"numerically, at {valid_points} points")

@@ -179,14 +179,31 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     if outcome.decision == DIFFERENT and outcome.how.startswith("the answer is"):
         return _incorrect(spec, f"Wrong shape: {outcome.how}.", shown)
     if outcome.decision == DIFFERENT:
-        where = ""
-        if outcome.point:
-            values = ", ".join(f"{k} = {v:g}" for k, v in sorted(outcome.point.items()))
-            where = f" (it gives a different value at {values})" if values else ""
-        return _incorrect(spec, f"Not equal to the expected expression{where}.", shown)
+        return _incorrect(spec, _how_it_differs(spec, answer, reference, outcome, inside,
+                                                deadline - time.monotonic()), shown)
     return _result(spec, UNDECIDED, 0.0,
                    f"Could not decide whether this is right ({outcome.how}); try a simpler "
                    "equivalent form.", interpreted=shown)
+
+
+def _how_it_differs(spec: Any, answer: Any, reference: Any, outcome: Any, inside: Any,
+                    left: float) -> str:
+    from mlfund.check._differ import describe_difference
+    from mlfund.check._equiv import UNDEFINED_HERE, seed_for
+
+    values = ", ".join(f"{k} = {v:g}" for k, v in sorted((outcome.point or {}).items()))
+    if outcome.how == UNDEFINED_HERE and values:
+        return (f"Your answer is undefined at {values}, where the expected expression has a "
+                "value: look for a division by zero, or a log or a square root of a negative "
+                "number.")
+    story = None
+    if left > 0.05:
+        story = describe_difference(answer, reference, spec.symbols, seed=seed_for(spec.id),
+                                    region=inside, seconds=min(0.4, left))
+    if story is not None:
+        return f"Not equal to the expected expression. {story}"
+    where = f" (it gives a different value at {values})" if values else ""
+    return f"Not equal to the expected expression{where}."
 
 
 def _is_single_entry(value: Any) -> bool:
@@ -222,6 +239,33 @@ def _near(a: float, b: float, spec: Any) -> bool:
     return abs(a - b) <= NEAR * (spec.atol + spec.rtol * abs(b))
 
 
+def _decimals_given(value: float) -> int | None:
+    """How many decimals a learner's number shows (690.75: 2), if it has 2 significant
+    figures or more (a single figure says too little to name a mistake by)."""
+    text = repr(float(value))
+    if "e" in text or "n" in text:
+        return None
+    whole, _, fraction = text.lstrip("-").partition(".")
+    fraction = fraction.rstrip("0")
+    digits = (whole + fraction).lstrip("0")
+    return len(fraction) if len(digits) >= 2 else None
+
+
+def _matches_mistake(value: float, wrong: float, reference: float, spec: Any) -> bool:
+    """Within the tolerance, or the mistake's value rounded as the learner rounded.
+
+    690.75 is the mistake 690.7525 given to 2 decimals; but a value that is also the
+    reference so rounded is a rounding question, not that mistake.
+    """
+    if _close(value, wrong, spec):
+        return True
+    decimals = _decimals_given(value)
+    if decimals is None or not math.isfinite(wrong):
+        return False
+    return (round(wrong, decimals) == value
+            and round(reference, decimals) != value)
+
+
 def _read_number(spec: Any, captured: Mapping[str, Any]) -> float:
     if captured["type"] == "number":
         value = float(captured["value"])
@@ -249,6 +293,10 @@ def _score_number(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     for mistake in spec.mistakes:
         if mistake.value is not None and _close(value, float(mistake.value()), spec):
             return _mistake_result(spec, mistake, shown)
+    for mistake in spec.mistakes:
+        if mistake.value is not None and _matches_mistake(value, float(mistake.value()),
+                                                          reference, spec):
+            return _mistake_result(spec, mistake, shown)
     if _near(value, reference, spec):
         return _incorrect(spec, CLOSE, shown)
     return _incorrect(spec, "Not the expected value.", shown)
@@ -265,12 +313,18 @@ def _score_interval(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     shown = f"({low:.6g}, {high:.6g})"
     if _close(low, float(ref_low), spec) and _close(high, float(ref_high), spec):
         return _result(spec, CORRECT, 1.0, "Correct.", interpreted=shown)
+    wrongs = []
     for mistake in spec.mistakes:
         if mistake.value is None:
             continue
         wrong = mistake.value()
         w_low, w_high = (wrong.low, wrong.high) if hasattr(wrong, "low") else wrong
+        wrongs.append((mistake, float(w_low), float(w_high)))
         if _close(low, float(w_low), spec) and _close(high, float(w_high), spec):
+            return _mistake_result(spec, mistake, shown)
+    for mistake, w_low, w_high in wrongs:
+        if (_matches_mistake(low, w_low, float(ref_low), spec)
+                and _matches_mistake(high, w_high, float(ref_high), spec)):
             return _mistake_result(spec, mistake, shown)
     if _near(low, float(ref_low), spec) and _near(high, float(ref_high), spec):
         return _incorrect(spec, CLOSE, shown)

@@ -197,6 +197,8 @@ EXERCISES = (
                     "constant divided by a, from |1 − ηa| < 1.", form="2*a"),
             Mistake("half-bound", "Solve −1 < 1 − ηa < 1 again, carefully at the lower end.",
                     form="1/(2*a)"),
+            Mistake("half-curvature", "η must shrink as the curvature a grows: a/2 grows with "
+                    "it. Solve 1 − ηa > −1 for η.", form="a/2"),
         ),
         hint="GD converges iff |1 − ηa| < 1; solve the side 1 − ηa > −1 for η.",
     ),

@@ -264,6 +264,9 @@ EXERCISES = (
             Mistake("ascent", "Descent subtracts the gradient of the loss: the sign of the "
                     "α g term is wrong.",
                     form="(1 - 2*alpha*mu)*theta + alpha*g"),
+            Mistake("full-ascent", "That step climbs the whole objective, θ + α(g + 2μθ): "
+                    "descent subtracts the gradient, of the loss and of the penalty alike.",
+                    form="theta + alpha*(g + 2*mu*theta)"),
         ),
         hint="θ − α · d/dθ[L(θ) + μθ²], then collect the θ terms.",
     ),
