@@ -397,6 +397,21 @@ def test_is_an_unevaluated_derivative_told_to_call_doit():
 # 6. common misconceptions get a named note; otherwise the feedback says how it differs
 
 MISCONCEPTION_CASES = [
+    # the quotient rule without the squared denominator
+    ("w01-sigmoid-derivative", "exp(-z)/(1 + exp(-z))", "quotient-rule-denominator"),
+    ("w01-sigmoid-derivative", "1 - sigma(z)", "quotient-rule-denominator"),
+    ("w06-ratio-gradient", ["1/mu_y", "-mu_x/mu_y"], "missing-square"),
+    # an extra σ′ factor in dL/dz
+    ("w01-bce-dl-dz", "(sigma(z) - y)*sigma(z)*(1 - sigma(z))", "extra-sigma-prime"),
+    ("w12-penalised-logistic-gradient",
+     "sigma(theta*u)*(1 - sigma(theta*u))*(sigma(theta*u) - t)*u + 2*mu*theta",
+     "extra-sigma-prime"),
+    # dL/dp where dL/dz is asked
+    ("w01-softmax-gradient-3", ["-1/p1", "0", "0"], "dl-dp"),
+    ("w01-bce-dl-dz", "-y/sigma(z) + (1 - y)/(1 - sigma(z))", "dl-dp-only"),
+    # the full ascent step for weight decay
+    ("w03-weight-decay", "w + eta*(g + lam*w)", "full-ascent"),
+    ("w03-weight-decay", "(1 - eta*lam)*w + eta*g", "sign-flip"),
     ("w02-max-stable-lr-1d", "a/2", "half-curvature"),
     ("w02-max-stable-lr-1d", "1/(2*a)", "half-bound"),
     ("w12-weight-decay-step", "theta + alpha*(g + 2*mu*theta)", "full-ascent"),
@@ -409,6 +424,27 @@ MISCONCEPTION_CASES = [
                          ids=[f"{c[0]}:{c[1]}" for c in MISCONCEPTION_CASES])
 def test_is_a_common_misconception_named(exercise_id, answer, expected):
     assert_verdict(exercise_id, answer, expected)
+
+
+def test_are_the_sum_and_the_naive_log_loss_named():
+    import numpy as np
+
+    def sum_of_squares_gradient(w, X, y):
+        return 2 * X.T @ (X @ w - y)
+
+    assert verdict_of("w01-mse-gradient", sum_of_squares_gradient).mistake == "missing-1-over-n"
+
+    def naive_log_loss(y, p):     # nan where p is exactly 0 or 1
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    result = verdict_of("w09-log-loss", naive_log_loss)
+    assert result.mistake == "not-clipped" and result.score == 0.5
+
+    def other_nan(y, p):          # nan too, but not that mistake: no note, no credit
+        return 2 * naive_log_loss(y, p)
+
+    result = verdict_of("w09-log-loss", other_nan)
+    assert result.mistake is None and result.score == 0.0 and "NaN" in result.feedback
 
 
 NUMBER_SPECS = [s for s in exercises.catalogue() if s.kind == "number"]

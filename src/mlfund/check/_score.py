@@ -412,6 +412,10 @@ def _score_function(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
             return _incorrect(spec, f"On test input #{i + 1} your function returned shape "
                                     f"{got.shape}; shape {want.shape} is expected.")
         if not np.all(np.isfinite(got)):
+            # a catalogued mistake may be exactly this: the naive log loss's nan at p = 0
+            named = _mistake_with_nan(spec, probes, gots)
+            if named is not None:
+                return _mistake_result(spec, named)
             return _incorrect(spec, f"On test input #{i + 1} your function returned NaN or inf.")
     if all(_arrays_close(g, w, spec) for g, w in zip(gots, wants, strict=True)):
         return _result(spec, CORRECT, 1.0, f"Correct on all {len(probes)} test inputs.")
@@ -438,6 +442,23 @@ def _score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     from mlfund.check._chain import score_derivation
 
     return score_derivation(spec, captured)
+
+
+def _mistake_with_nan(spec: Any, probes: list[Any], gots: list[np.ndarray]) -> Any:
+    """The catalogued mistake whose outputs are these, NaN (or inf) in the same places."""
+    for mistake in spec.mistakes:
+        if mistake.value is None:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                wrong = [np.asarray(mistake.value(*args), dtype=float) for args in probes]
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        if all(g.shape == w.shape and bool(np.allclose(
+                g, np.where(np.isfinite(w), w, np.nan), rtol=spec.rtol, atol=spec.atol,
+                equal_nan=True)) for g, w in zip(gots, wrong, strict=True)):
+            return mistake
+    return None
 
 
 _SCORERS = {

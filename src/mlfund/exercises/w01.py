@@ -86,6 +86,9 @@ EXERCISES = (
             Mistake("sigma-squared", "σ(z)² is only part of it: the quotient rule gives "
                     "e^(−z)/(1 + e^(−z))², and e^(−z)/(1 + e^(−z)) is 1 − σ(z).",
                     form="sigma(z)**2"),
+            Mistake("quotient-rule-denominator", "The quotient rule divides by the "
+                    "denominator squared: (1/g)′ = −g′/g², here with g = 1 + e^(−z).",
+                    form="exp(-z)/(1 + exp(-z))"),
         ),
         hint="differentiate (1 + e^(−z))^(−1) with the chain rule, then spot σ(z) and 1 − σ(z).",
     ),
@@ -140,6 +143,10 @@ EXERCISES = (
                     "the loss's gradient is σ(z) − y.", form="y - sigma(z)"),
             Mistake("dl-dp-only", "That is dL/dp; multiply by dp/dz = σ(z)(1 − σ(z)).",
                     form="-y/sigma(z) + (1 - y)/(1 - sigma(z))"),
+            Mistake("extra-sigma-prime", "σ(1 − σ) is already used up: dL/dp · dp/dz "
+                    "simplifies to σ(z) − y, with no extra σ′ factor (that one belongs to "
+                    "the squared error).",
+                    form="(sigma(z) - y)*sigma(z)*(1 - sigma(z))"),
         ),
     ),
     Exercise(
@@ -207,6 +214,10 @@ EXERCISES = (
             Mistake("only-true-class", "Every logit moves p1: the other entries are p2 and p3, "
                     "not 0.",
                     form=lambda p1, p2, p3: _matrix([p1 - 1, 0, 0])),
+            Mistake("dl-dp", "That is the gradient with respect to the probabilities p; the "
+                    "question asks for the logits z. Chain it through the softmax: "
+                    "∂p_j/∂z_k = p_j(δ_jk − p_k).",
+                    form=lambda p1, p2, p3: _matrix([-1 / p1, 0, 0])),
         ),
     ),
     Exercise(
@@ -233,6 +244,9 @@ EXERCISES = (
         mistakes=(
             Mistake("missing-2", "d/dr r² = 2r: the factor 2 is missing.",
                     value=lambda w, X, y: X.T @ (X @ w - y) / len(y), credit=0.5),
+            Mistake("missing-1-over-n", "That is the gradient of the sum of squares; J is "
+                    "their mean: divide by n = len(y).",
+                    value=lambda w, X, y: 2 * X.T @ (X @ w - y), credit=0.5),
             Mistake("sign-flip", "Sign error: the residual is Xw − y, so the gradient is "
                     "(2/n) Xᵀ(Xw − y); with y − Xw you would climb the loss.",
                     value=lambda w, X, y: 2 * X.T @ (y - X @ w) / len(y)),

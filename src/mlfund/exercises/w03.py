@@ -340,6 +340,9 @@ EXERCISES = (
                     form="(1 - eta*lam)*w + eta*g"),
             Mistake("growth", "Sign error on the penalty: weight decay shrinks w at "
                     "every step.", form="(1 + eta*lam)*w - eta*g"),
+            Mistake("full-ascent", "That step climbs the whole objective, w + η(g + λw): "
+                    "descent subtracts the gradient, of the loss and of the penalty alike.",
+                    form="w + eta*(g + lam*w)"),
         ),
         hint="the gradient of L(w) + (λ/2)w² is g + λw; take w − η·(that) and collect w.",
     ),

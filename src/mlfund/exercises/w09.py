@@ -141,6 +141,12 @@ def _log_loss_sum(y_true, y_prob):
     return -np.sum(y * log_p + (1 - y) * log_q)
 
 
+def _log_loss_unclipped(y_true, y_prob):
+    y, p = np.asarray(y_true, dtype=float), np.asarray(y_prob, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
 def _log_loss_bits(y_true, y_prob):
     return _ev().log_loss(y_true, y_prob) / np.log(2)
 
@@ -257,6 +263,10 @@ EXERCISES = (
                     value=_log_loss_log10, credit=0.5),
             Mistake("sign-flip", "Sign error: that is the mean log-likelihood, which is ≤ 0; "
                     "the loss is its negative.", value=_log_loss_negative),
+            Mistake("not-clipped", "Right, except where p is exactly 0 or 1: there numpy "
+                    "computes 0·log 0 = nan. Clip p to [eps, 1 − eps] first, so that a "
+                    "confident right prediction costs (almost) 0.",
+                    value=_log_loss_unclipped, credit=0.5),
         ),
         forbidden_imports=_NO_LIBRARY,
         hint="a prediction of exactly 0 or 1 gives 0·log 0 = nan in numpy: clip p to "
