@@ -386,7 +386,9 @@ def test_is_the_verdict_the_same_after_the_json_trip():
 def test_does_a_graded_kernel_capture_a_chain_from_the_public_facts_alone():
     spec = SIGMOID
     entry = public_entry(spec)
-    assert set(entry) == {"id", "kind", "probes"} and entry["probes"] is None
+    # the public facts: id, kind, probes and the names a formula may use; no reference
+    assert set(entry) == {"id", "kind", "probes", "symbols", "functions"}
+    assert entry["probes"] is None
     public = PublicExercise(entry["id"], entry["kind"], entry["probes"])
     answer = ["diff(1/(1 + exp(-z)), z)", "= exp(-z)/(1 + exp(-z))**2",
               sp.Function("sigma")(sp.Symbol("z")) * (1 - sp.Function("sigma")(sp.Symbol("z")))]

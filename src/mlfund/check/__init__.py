@@ -23,6 +23,7 @@ from mlfund.check._api import (
 )
 from mlfund.check._capture import CaptureError, capture
 from mlfund.check._hint import Hint, hint
+from mlfund.check._names import formula_names
 from mlfund.check._result import (
     CORRECT,
     INCORRECT,
@@ -47,6 +48,7 @@ __all__ = [
     "capture",
     "check",
     "compare_expressions",
+    "formula_names",
     "grading_mode",
     "hint",
     "make_bundle",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlfund.check._capture import CaptureError, capture
@@ -41,6 +41,8 @@ class PublicExercise:
     id: str
     kind: str
     probe_data: Any = None
+    symbols: Mapping[str, Any] = field(default_factory=dict)   # name -> domain
+    functions: tuple[str, ...] = ()
 
     def probes(self) -> list[Any]:
         return decode_value(self.probe_data) if self.probe_data is not None else []
@@ -82,14 +84,20 @@ def decode_value(value: Any) -> Any:
 def public_entry(spec: Any) -> dict[str, Any]:
     """The public facts of an exercise spec, as JSON for a graded kernel."""
     probes = encode_value(list(spec.probes())) if spec.kind == "function" else None
-    return {"id": spec.id, "kind": spec.kind, "probes": probes}
+    # the names a formula may use, as the prompt states them: for formula_names(week)
+    symbols = {name: list(d) if isinstance(d, tuple) else d for name, d in spec.symbols.items()}
+    return {"id": spec.id, "kind": spec.kind, "probes": probes, "symbols": symbols,
+            "functions": sorted(spec.functions)}
 
 
 def use_public_catalogue(entries: Mapping[str, Any]) -> None:
     """From now on, capture answers with these public facts only (a graded kernel)."""
     global _PUBLIC
-    _PUBLIC = {str(k): PublicExercise(str(v["id"]), str(v["kind"]), v.get("probes"))
-               for k, v in entries.items()}
+    _PUBLIC = {str(k): PublicExercise(
+        str(v["id"]), str(v["kind"]), v.get("probes"),
+        symbols=dict(v.get("symbols") or {}),
+        functions=tuple(str(f) for f in v.get("functions") or ()))
+        for k, v in entries.items()}
 
 
 def _capture_spec(exercise_id: Any) -> Any:

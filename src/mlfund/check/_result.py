@@ -91,6 +91,13 @@ class CheckResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def _typeset(self) -> str | None:
+        if not self.exercise:
+            return None
+        from mlfund.check._display import latex_of
+
+        return latex_of(self.exercise, self.interpreted or "")
+
     def _repr_html_(self) -> str:
         background, colour, label = self._style()
         esc = html.escape
@@ -101,7 +108,13 @@ class CheckResult:
             f"<span>({self.earned:g}/{self.points:g} point(s))</span>",
         ]
         if self.interpreted:
-            parts.append(f"<div>Read as: <code>{esc(self.interpreted)}</code></div>")
+            # the formula typeset (MathJax renders \(...\) in the notebook) beside its text
+            math = self._typeset()
+            shown = f"<code>{esc(self.interpreted)}</code>"
+            if math is not None:
+                shown = (f'<span class="mlfund-math">\\({esc(math)}\\)</span>'
+                         f" &nbsp; {shown}")
+            parts.append(f"<div>Read as: {shown}</div>")
         if self.feedback:
             parts.append(f"<div>{esc(self.feedback)}</div>")
         parts.append("</div>")
