@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from mlfund.check import CORRECT, INCORRECT, INVALID, UNDECIDED
-from mlfund.check._api import PublicExercise, make_bundle, public_entry, score_bundle
+from mlfund.check._api import make_bundle, public_entry, score_bundle
 from mlfund.check._capture import CaptureError, capture
 from mlfund.check._score import score
 from mlfund.exercises._spec import Derivation, Exercise, Mistake
@@ -383,16 +383,21 @@ def test_is_the_verdict_the_same_after_the_json_trip():
         assert score(MLE, travelled) == score(MLE, captured)
 
 
-def test_does_a_graded_kernel_capture_a_chain_from_the_public_facts_alone():
+def test_does_a_graded_kernel_capture_a_chain_from_the_public_facts_alone(monkeypatch):
+    from mlfund.check import _api
+
     spec = SIGMOID
-    entry = public_entry(spec)
-    # the public facts: id, kind, probes and the names a formula may use; no reference
-    assert set(entry) == {"id", "kind", "probes", "symbols", "functions"}
-    assert entry["probes"] is None
-    public = PublicExercise(entry["id"], entry["kind"], entry["probes"])
+    entry = json.loads(json.dumps(public_entry(spec)))
+    told = json.dumps(entry)
+    assert "start" not in entry and "chain" not in entry and "mistakes" not in entry
+    assert spec.derivation.chain[1] not in told and "Sign error" not in told
+    monkeypatch.setattr(_api, "_PUBLIC", None)
+    _api.use_public_catalogue({spec.id: entry})
     answer = ["diff(1/(1 + exp(-z)), z)", "= exp(-z)/(1 + exp(-z))**2",
               sp.Function("sigma")(sp.Symbol("z")) * (1 - sp.Function("sigma")(sp.Symbol("z")))]
-    assert capture(public, answer) == capture(spec, answer)
+    graded = make_bundle(spec.id, answer)
+    monkeypatch.setattr(_api, "_PUBLIC", None)
+    assert graded["answer"] == capture(spec, answer)
 
 
 def test_does_a_derivation_survive_the_bundle(catalogued):

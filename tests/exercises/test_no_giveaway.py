@@ -300,15 +300,63 @@ def _number_giveaways(spec, seen: list[Visible]) -> list[str]:
     return found
 
 
+# --- derivations -------------------------------------------------------------------------
+
+
+def _derivation_giveaways(spec, seen: list[Visible]) -> list[str]:
+    """A derivation's answer (its last line's value, or each solution for its unknown),
+    written out above its check cell in any form the derivation's own reader reads."""
+    from mlfund.check._chain import _reference, space_of
+    from mlfund.check._derivation import EQUAL, ChainError, Numbers, compare_values, evaluate
+    from mlfund.check._lines import LineError
+
+    space = space_of(spec)
+    _, value = _reference(space)
+    targets = [rhs for _, rhs in value] if spec.derivation.unknown else list(value)
+    targets = [t for t in targets if t.free_symbols]
+    numbers = Numbers(space)
+    found = []
+    for visible in seen:
+        squashed = _squash(visible.text)
+        for target in targets:
+            found += [f"{visible.where}: {form}" for form in _forms(target) if form in squashed]
+        for segment in _segments(visible.text):
+            try:
+                lines = space.reader.lines([segment])
+                if len(lines) != 1 or lines[0].equation or _unevaluated(lines[0].sides[0], space):
+                    continue
+                expr = evaluate(lines[0].sides[0], space)
+            except (LineError, ChainError, ValueError, TypeError):
+                continue
+            if not expr.free_symbols:
+                continue
+            for target in targets:
+                if compare_values(target, expr, numbers, space.points).decision == EQUAL:
+                    found.append(f"{visible.where}: {segment!r}")
+    return found
+
+
+def _unevaluated(expr, space) -> bool:
+    """A start as the prompt states it (a derivative, an integral, an expectation, defined
+    names), which is the answer only once worked out."""
+    operators = {"E", "Var", "Cov"}
+    return expr.has(sp.Derivative, sp.Integral) or bool(
+        expr.free_symbols & set(space.defined)) or any(
+        type(node).__name__ in operators for node in sp.preorder_traversal(expr))
+
+
 # --- the tests --------------------------------------------------------------------------
 
-CHECKED = [s for s in exercises.catalogue() if s.kind in ("expression", "number", "interval")]
+CHECKED = [s for s in exercises.catalogue()
+           if s.kind in ("expression", "number", "interval", "derivation")]
 
 
 @pytest.mark.parametrize("spec", CHECKED, ids=[s.id for s in CHECKED])
 def test_is_the_answer_kept_from_everything_above_the_check_cell(spec):
     week, seen = _notebook_items()[spec.id]
-    if spec.kind == "expression":
+    if spec.kind == "derivation":
+        found = _derivation_giveaways(spec, seen)
+    elif spec.kind == "expression":
         found = _formula_giveaways(spec, seen)
     else:
         found = _number_giveaways(spec, seen)
@@ -322,6 +370,8 @@ def test_does_the_readme_keep_every_answer():
     for spec in CHECKED:
         if spec.kind == "expression":
             found += [f"{spec.id}: {f}" for f in _formula_giveaways(spec, seen)]
+        elif spec.kind == "derivation":
+            found += [f"{spec.id}: {f}" for f in _derivation_giveaways(spec, seen)]
     assert not found, "\n".join(found)
 
 
@@ -337,5 +387,8 @@ def test_does_the_search_find_an_answer_written_out():
         assert _number_giveaways(number, [Visible("probe", text)]) or \
             not _is_distinctive(0.25), text
     assert not _formula_giveaways(spec, [Visible("probe", r"$\tanh'(z) = 1 - \tanh(z)^2$")])
+    chain = exercises.get("w01-sigmoid-derivation")
+    assert _derivation_giveaways(chain, [Visible("probe", r"so $\sigma(z)(1-\sigma(z))$")])
+    assert not _derivation_giveaways(chain, [Visible("probe", r"$\tanh(z)$")])
     f2 = exercises.get("w08-f2-value")
     assert _number_giveaways(f2, [Visible("probe", "(`f2 = 5 * 30 / (5 * 30 + 4 * 10 + 20)`)")])

@@ -8,6 +8,7 @@ after the answer goes through JSON, as it does between the kernel and the grader
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -22,13 +23,33 @@ IDS = [s.id for s in SPECS]
 
 
 def reference_answer(spec):
-    """The reference, in the form a learner would hand it in."""
+    """The reference, in the form a learner would hand it in (a derivation: its chain)."""
     if spec.kind == "expression":
         return spec.reference(**namespace(spec).symbols)
+    if spec.kind == "derivation":
+        return list(spec.derivation.chain)
     return spec.reference()
 
 
+def _derivation_line(spec, value):
+    """A derivation's wrong value as the line a learner would write after the start."""
+    from mlfund.check._chain import space_of
+    from mlfund.check._lines import sympy_text
+
+    if isinstance(value, str):
+        return value
+    space = space_of(spec)
+    value = space.call(value)
+    if spec.derivation.unknown is None:
+        return value
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return " or ".join(f"{spec.derivation.unknown} = {sympy_text(sp.sympify(v))}"
+                       for v in values)
+
+
 def mistake_answer(spec, mistake):
+    if spec.kind == "derivation":
+        return [spec.derivation.start, _derivation_line(spec, mistake.form)]
     if spec.kind == "expression":
         if callable(mistake.form):
             return mistake.form(**namespace(spec).symbols)
@@ -41,6 +62,8 @@ def mistake_answer(spec, mistake):
 
 
 def invalid_answer(spec):
+    if spec.kind == "derivation":
+        return [spec.derivation.start, "__import__('os').system('true')"]
     return {
         "expression": "__import__('os').system('true')",
         "number": "import os",
@@ -53,6 +76,9 @@ def invalid_answer(spec):
 
 def nonsense_answer(spec):
     """A readable answer that is wrong."""
+    if spec.kind == "derivation":
+        unknown = spec.derivation.unknown
+        return [spec.derivation.start, f"{unknown} = 987654321" if unknown else "987654321"]
     if spec.kind == "expression":
         ref = reference_answer(spec)
         if isinstance(ref, sp.MatrixBase):
@@ -83,7 +109,11 @@ def test_does_each_catalogued_mistake_get_its_note(spec):
         result = check(spec.id, mistake_answer(spec, mistake)).result
         assert result.verdict == INCORRECT, (mistake.note, result.feedback)
         assert result.mistake == mistake.note, (mistake.note, result.feedback)
-        assert result.feedback == mistake.feedback
+        if spec.kind == "derivation":   # the note follows the line it is about
+            assert mistake.feedback in result.feedback
+            assert "line 2" in result.feedback.lower()
+        else:
+            assert result.feedback == mistake.feedback
         assert result.score == pytest.approx(mistake.credit)
 
 
@@ -130,15 +160,33 @@ def test_is_the_verdict_the_same_after_json(spec):
         assert travelled == direct
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.kind == "expression"],
-                         ids=[s.id for s in SPECS if s.kind == "expression"])
+DERIVATIONS = [s for s in SPECS if s.kind == "derivation"]
+
+
+@pytest.mark.parametrize("spec", DERIVATIONS, ids=[s.id for s in DERIVATIONS])
+def test_is_an_unreadable_line_of_a_derivation_named(spec):
+    chain = list(spec.derivation.chain)
+    chain[1] = f"({chain[1]}"
+    result = check(spec.id, chain).result
+    assert result.verdict == INVALID
+    assert "line 2" in result.feedback
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.kind in ("expression", "derivation")],
+                         ids=[s.id for s in SPECS if s.kind in ("expression", "derivation")])
 def test_is_the_reference_never_shown_when_wrong(spec):
-    reference = reference_answer(spec)
-    for mistake in spec.mistakes:
-        result = check(spec.id, mistake_answer(spec, mistake)).result
-        assert sp.sstr(reference) not in result.feedback
-    result = check(spec.id, nonsense_answer(spec)).result
-    assert sp.sstr(reference) not in result.feedback
+    if spec.kind == "derivation":
+        from mlfund.check._chain import space_of
+
+        value = space_of(spec).call(spec.reference)
+        reference = value[0] if isinstance(value, (list, tuple)) else value
+    else:
+        reference = reference_answer(spec)
+    for answer in [*(mistake_answer(spec, m) for m in spec.mistakes), nonsense_answer(spec)]:
+        result = check(spec.id, answer).result
+        # a derivation's feedback echoes the learner's own lines: those may hold anything
+        told = re.sub(r"reads .*?(; |\. )", "", result.feedback)
+        assert sp.sstr(reference) not in told
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)

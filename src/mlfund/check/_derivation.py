@@ -49,6 +49,8 @@ DIGITS = 30
 RTOL = 1e-15
 #: The largest value a symbol that bounds a sum takes at a sample point (terms to expand).
 MAX_COUNT = 4
+#: Compiled lines and solved equations kept per exercise, across checks.
+MAX_CACHED = 400
 
 EQUAL, DIFFERENT, UNDECIDED_STEP = "equal", "different", "undecided"
 
@@ -263,6 +265,14 @@ class Space:
             raise ParseError(f"unknown name {name!r}: this derivation can use {known}, "
                              f"{', '.join(sorted(self.spec.functions)) or 'no own functions'} "
                              "and the standard functions.")
+
+    def cache(self, name: str) -> dict[Any, Any]:
+        """A cache shared by every check of this exercise, emptied when it grows large."""
+        caches = self.__dict__.setdefault("_caches", {})
+        found = caches.setdefault(name, {})
+        if len(found) > MAX_CACHED:
+            found.clear()
+        return found
 
     def _sampling_order(self) -> list[str]:
         order: list[str] = []
@@ -483,8 +493,8 @@ class Numbers:
 
     def __init__(self, space: Space) -> None:
         self.space = space
-        self._compiled: dict[Any, Any] = {}
-        self._concrete: dict[Any, Any] = {}
+        # kept with the space: the start, the reference and the usual lines come back
+        self._compiled = space.cache("compiled")
 
     def _key(self, expr: Any, point: Mapping[str, Any]) -> tuple[int, ...]:
         if not expr.has(sp.Sum):
@@ -492,6 +502,10 @@ class Numbers:
         return tuple(int(point[n]) for n in self.space.counts)
 
     def function(self, expr: Any, point: Mapping[str, Any]) -> Any:
+        """``(names, function)``: the line with 30-digit arithmetic (mpmath)."""
+        return self._compiled_at(expr, point)[:2]
+
+    def _compiled_at(self, expr: Any, point: Mapping[str, Any]) -> Any:
         key = self._key(expr, point)
         found = self._compiled.get((expr, key))
         if found is None:
@@ -510,7 +524,6 @@ class Numbers:
             lambda a: sp.Symbol(f"{a.base.label.name}[{a.indices[0]}]"))
         plain = {s: sp.Symbol(s.name) for s in concrete.free_symbols}
         concrete = concrete.xreplace(plain)
-        self._concrete[(expr, key)] = concrete
         names = sorted(s.name for s in concrete.free_symbols)
         symbols = [sp.Symbol(n) for n in names]
         try:
@@ -518,15 +531,14 @@ class Numbers:
         except Exception:   # a function lambdify cannot print: evaluate with evalf
             def fn(*values: Any, _e=concrete, _s=symbols) -> Any:
                 return _e.evalf(DIGITS, subs=dict(zip(_s, values, strict=True)))
-        return names, fn
+        return names, fn, concrete
 
     def vectorised(self, expr: Any, point: Mapping[str, Any]) -> Any:
         """``(names, function)`` with numpy, to scan many values of one symbol at once."""
         key = ("numpy", expr, self._key(expr, point))
         found = self._compiled.get(key)
         if found is None:
-            names, _ = self.function(expr, point)
-            concrete = self._concrete.get((expr, self._key(expr, point)))
+            names, _, concrete = self._compiled_at(expr, point)
             found = (names, sp.lambdify([sp.Symbol(n) for n in names], concrete,
                                         modules="numpy"))
             self._compiled[key] = found

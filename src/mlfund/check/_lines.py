@@ -144,7 +144,8 @@ def _strip_justification(text: str) -> str:
     r"""The line without ``# because …``, ``\quad\text{(chain rule)}`` or ``\tag{…}``."""
     if "#" in text:
         text = text.split("#", 1)[0]
-    text = re.split(r"\\q?quad\s*(?=[(\[]?\s*\\(?:text|textrm|mathrm|mbox)\{)", text, maxsplit=1)[0]
+    text = re.split(r"\\q?quad\s*(?=[(\[]?\s*\\(?:text|textrm|mathrm|mbox)\{(?!\s*or\s*\}))",
+                    text, maxsplit=1)[0]
     text = re.sub(r"\\tag\*?\{[^}]*\}", "", text)
     # a trailing \text{by the chain rule}: words, not a name
     text = re.sub(r"\\(?:text|mbox)\{[^}]*\s[^}]*\}\s*[.,]?\s*$", "", text)
@@ -374,9 +375,13 @@ class _ChainLatexParser(_LatexParser):
         return None
 
     def _derivative_ahead(self) -> bool:
-        rest = [t[1] for t in self.tokens[self.pos + 1:self.pos + 5]]
-        return len(rest) >= 3 and rest[0] == "{" and rest[1] in ("d", "\\partial", "\\mathrm") \
-            and (rest[2] in ("}", "^") or rest[1] == "\\mathrm")
+        """Derivative next: \\frac{d}{dz}, \\frac{d^2}{dz^2}, \\frac{\\partial}{\\partial w}."""
+        rest = [t[1] for t in self.tokens[self.pos + 1:self.pos + 8]]
+        marks = ("d", "\\partial")
+        if len(rest) < 5 or rest[0] != "{" or rest[1] not in marks:
+            return False
+        close = 2 if rest[2] == "}" else 4 if rest[2] == "^" and rest[4:5] == ["}"] else None
+        return close is not None and rest[close + 1:close + 3] in (["{", "d"], ["{", "\\partial"])
 
     # \frac{d}{dz} body, \frac{d^2}{dw^2} body, \frac{\partial}{\partial w} body
     def _derivative(self) -> Any:
@@ -400,10 +405,6 @@ class _ChainLatexParser(_LatexParser):
 
     def _differential_mark(self) -> None:
         kind, value = self.take()
-        if value == "\\mathrm":
-            if self.raw_group() != "d":
-                raise ParseError("a derivative is written \\frac{d}{dz}.")
-            return
         if value not in ("d", "\\partial"):
             raise ParseError("a derivative is written \\frac{d}{dz}.")
 
@@ -421,6 +422,9 @@ class _ChainLatexParser(_LatexParser):
 
 def read_latex(text: str, ns: Namespace) -> Any:
     """One side of a line in LaTeX."""
+    # an upright d is the d of dz; {x}_{i} (as sympy prints an indexed name) is x_{i}
+    text = re.sub(r"\\(?:mathrm|text|operatorname|rm)\{d\}", "d ", text)
+    text = re.sub(r"(?<![A-Za-z])\{([A-Za-z]+)\}_", r"\1_", text)
     text = _latex_derivative(text.strip())
     if len(text) > MAX_LENGTH:
         raise ParseError(f"the line is too long ({len(text)} characters; at most {MAX_LENGTH}).")
@@ -456,8 +460,15 @@ class Reader:
         if latex:
             value = read_latex(text, self.ns)
         else:
-            value = read_python(text, self.ns, families=set(self.families),
-                                operators=set(self.operators))
+            try:
+                value = read_python(text, self.ns, families=set(self.families),
+                                    operators=set(self.operators))
+            except ParseError as python_error:
+                # "k = n p" in a chain typed in LaTeX: read it as LaTeX, or say why not
+                try:
+                    value = read_latex(text, self.ns)
+                except ParseError:
+                    raise python_error from None
         if self.check is not None:
             self.check(value)
         return value

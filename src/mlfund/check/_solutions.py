@@ -49,7 +49,7 @@ class Solver:
         self.space = space
         self.numbers = numbers
         self.u = space.unknown
-        self._generic: dict[Any, list[Any] | None] = {}
+        self._generic = space.cache("solutions")
 
     def generic(self, difference: Any) -> list[Any] | None:
         """The roots in the unknown as formulas of the other symbols, or None.

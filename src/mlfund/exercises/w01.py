@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 
 def _sym():
@@ -61,6 +61,27 @@ def _sigmoid_derivative_max() -> float:
     return float(_sym().sigmoid_derivative(0))
 
 
+def _mean_gradient(w, x, y, n, i):
+    """dJ/dw of the mean logistic loss with one feature, as a sum over the n examples."""
+    import sympy
+
+    sigma = _sigma()
+    return sympy.Sum((sigma(w * x[i]) - y[i]) * x[i], (i, 1, n)) / n
+
+
+def _mean_hessian(w, x, n, i, weight=None):
+    import sympy
+
+    sigma = _sigma()
+    weight = weight or (lambda s: s * (1 - s))
+    return sympy.Sum(weight(sigma(w * x[i])) * x[i] ** 2, (i, 1, n)) / n
+
+
+#: Each family is one value per example: x_i (the feature), y_i (the label, in [0, 1]).
+_EXAMPLES = {"w": "real", "x": "real", "y": "[0, 1]", "n": "positive_integer"}
+_SUM = "Sum({}, (i, 1, n))/n"
+
+
 def _matrix(entries):
     import sympy
 
@@ -91,6 +112,40 @@ EXERCISES = (
                     form="exp(-z)/(1 + exp(-z))"),
         ),
         hint="differentiate (1 + e^(−z))^(−1) with the chain rule, then spot σ(z) and 1 − σ(z).",
+    ),
+    Exercise(
+        id="w01-sigmoid-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive σ'(z) from σ(z) = 1/(1 + e^(−z)), line by line, ending in terms of σ(z).",
+        reference=lambda z: _sym().sigmoid_derivative(z),
+        symbols={"z": "real"},
+        functions=_SIGMA,
+        derivation=Derivation(
+            start="diff(1/(1 + exp(-z)), z)",
+            chain=("diff(1/(1 + exp(-z)), z)",
+                   "exp(-z)/(1 + exp(-z))**2",
+                   "1/(1 + exp(-z)) * exp(-z)/(1 + exp(-z))",
+                   "1/(1 + exp(-z)) * (1 - 1/(1 + exp(-z)))",
+                   "sigma(z)*(1 - sigma(z))"),
+            form=("sigma", "z"),
+            form_phrase="in terms of σ(z)",
+            hints=("The chain rule on (1 + e^(−z))^(−1): the outer derivative is "
+                   "−(1 + e^(−z))^(−2), the inner one −e^(−z).",
+                   "Split e^(−z)/(1 + e^(−z))² into 1/(1 + e^(−z)) times "
+                   "e^(−z)/(1 + e^(−z)).",
+                   "e^(−z)/(1 + e^(−z)) = 1 − 1/(1 + e^(−z))."),
+        ),
+        mistakes=(
+            Mistake("sign-flip", "Sign error: the inner derivative of 1 + e^(−z) is −e^(−z), "
+                    "and it cancels the minus of the power rule; σ is increasing.",
+                    form="-sigma(z)*(1 - sigma(z))"),
+            Mistake("one-plus-sigma", "1 − σ(z), not 1 + σ(z): e^(−z)/(1 + e^(−z)) is "
+                    "1 − σ(z).", form="sigma(z)*(1 + sigma(z))"),
+            Mistake("inner-derivative-lost", "The inner derivative −e^(−z) of 1 + e^(−z) was "
+                    "lost: (d/dz)(1 + e^(−z))^(−1) = −(1 + e^(−z))^(−2) · (−e^(−z)).",
+                    form="-1/(1 + exp(-z))**2"),
+        ),
     ),
     Exercise(
         id="w01-sigmoid-derivative-max",
@@ -165,6 +220,78 @@ EXERCISES = (
                     form="((y1 - sigma(w*x1))*x1 + (y2 - sigma(w*x2))*x2)/2"),
             Mistake("missing-x", "dz/dw = x: each residual is multiplied by its feature.",
                     form="((sigma(w*x1) - y1) + (sigma(w*x2) - y2))/2"),
+        ),
+    ),
+    Exercise(
+        id="w01-logistic-gradient-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive dJ/dw for the mean logistic loss over n examples (one feature), from "
+               "J(w) = (1/n) Σ_i [−y_i log σ(w x_i) − (1 − y_i) log(1 − σ(w x_i))], line by "
+               "line, ending in one sum in terms of σ.",
+        reference=_mean_gradient,
+        symbols=_EXAMPLES,
+        functions=_SIGMA,
+        derivation=Derivation(
+            start="diff(" + _SUM.format("-y_i*log(sigma(w*x_i)) - (1 - y_i)*log(1 - sigma(w*x_i))")
+                  + ", w)",
+            chain=("diff(" + _SUM.format("-y_i*log(sigma(w*x_i)) - (1 - y_i)*log(1 - sigma(w*x_i))")
+                   + ", w)",
+                   _SUM.format("-y_i*x_i*sigma(w*x_i)*(1 - sigma(w*x_i))/sigma(w*x_i)"
+                               " + (1 - y_i)*x_i*sigma(w*x_i)*(1 - sigma(w*x_i))"
+                               "/(1 - sigma(w*x_i))"),
+                   _SUM.format("-y_i*x_i*(1 - sigma(w*x_i)) + (1 - y_i)*x_i*sigma(w*x_i)"),
+                   _SUM.format("(sigma(w*x_i) - y_i)*x_i")),
+            form=("Sum", "sigma", "w", "x", "y", "n"),
+            form_phrase="as one sum over the examples, in terms of σ",
+            families=("x", "y"),
+            index=("i", "1", "n"),
+            hints=("Differentiate inside the sum; the chain rule through z_i = w x_i brings "
+                   "a factor x_i.",
+                   "d/dz log σ(z) = σ'(z)/σ(z) = 1 − σ(z), and d/dz log(1 − σ(z)) = −σ(z).",
+                   "Expand −y(1 − σ) + (1 − y)σ: the y σ terms cancel."),
+        ),
+        mistakes=(
+            Mistake("sign-flip", "Sign error: that is the gradient of the log-likelihood; the "
+                    "loss is its negative, so its gradient is Σ (σ(w x_i) − y_i) x_i / n.",
+                    form=_SUM.format("(y_i - sigma(w*x_i))*x_i")),
+            Mistake("missing-1-over-n", "J is the mean loss: keep the 1/n in front of the sum.",
+                    form="Sum((sigma(w*x_i) - y_i)*x_i, (i, 1, n))"),
+            Mistake("missing-x", "dz_i/dw = x_i: each residual is multiplied by its feature.",
+                    form=_SUM.format("sigma(w*x_i) - y_i")),
+        ),
+    ),
+    Exercise(
+        id="w01-logistic-hessian-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive d²J/dw² of the mean logistic loss (one feature) from the gradient "
+               "(1/n) Σ_i (σ(w x_i) − y_i) x_i, line by line, ending in one sum in terms of σ.",
+        reference=lambda w, x, n, i: _mean_hessian(w, x, n, i),
+        symbols=_EXAMPLES,
+        functions=_SIGMA,
+        derivation=Derivation(
+            start="diff(" + _SUM.format("(sigma(w*x_i) - y_i)*x_i") + ", w)",
+            chain=("diff(" + _SUM.format("(sigma(w*x_i) - y_i)*x_i") + ", w)",
+                   _SUM.format("x_i*diff(sigma(w*x_i), w)"),
+                   _SUM.format("x_i*x_i*sigma(w*x_i)*(1 - sigma(w*x_i))"),
+                   _SUM.format("sigma(w*x_i)*(1 - sigma(w*x_i))*x_i**2")),
+            form=("Sum", "sigma", "w", "x", "n"),
+            form_phrase="as one sum over the examples, in terms of σ",
+            families=("x", "y"),
+            index=("i", "1", "n"),
+            hints=("y_i does not depend on w: only σ(w x_i) x_i is differentiated.",
+                   "d/dw σ(w x_i) = x_i σ(w x_i)(1 − σ(w x_i))."),
+        ),
+        mistakes=(
+            Mistake("one-plus-sigma", "The weights are σ(1 − σ), the derivative of σ, not "
+                    "σ(1 + σ).", form=lambda w, x, n, i: _mean_hessian(
+                        w, x, n, i, weight=lambda s: s * (1 + s))),
+            Mistake("missing-x-squared", "The chain rule brings a second x_i: d/dw σ(w x_i) = "
+                    "x_i σ'(w x_i), so each term has x_i².",
+                    form=_SUM.format("sigma(w*x_i)*(1 - sigma(w*x_i))*x_i")),
+            Mistake("missing-1-over-n", "J is the mean loss: keep the 1/n.",
+                    form="Sum(sigma(w*x_i)*(1 - sigma(w*x_i))*x_i**2, (i, 1, n))"),
         ),
     ),
     Exercise(
