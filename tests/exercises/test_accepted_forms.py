@@ -527,3 +527,28 @@ def test_is_an_interval_mistake_given_to_fewer_decimals_still_that_mistake(spec)
                 abs(given[0] - ref_low) <= spec.atol + spec.rtol * abs(ref_low)
                 and abs(given[1] - ref_high) <= spec.atol + spec.rtol * abs(ref_high))
             assert result.mistake is not None, (mistake.note, given, result.feedback)
+
+
+# ---------------------------------------------------------------------------------------
+# whatever is accepted now, a wrong answer is still rejected
+
+EXPRESSION_SPECS = [s for s in exercises.catalogue() if s.kind == "expression"]
+
+
+@pytest.mark.parametrize("spec", EXPRESSION_SPECS, ids=[s.id for s in EXPRESSION_SPECS])
+def test_is_a_nearly_right_answer_still_rejected(spec):
+    ns = namespace(spec)
+    reference = reference_expression(spec, ns)
+    some = sorted(ns.symbols.values(), key=lambda s: s.name)[0]
+    ones = sp.ones(*reference.shape) if isinstance(reference, sp.MatrixBase) else 1
+    near_misses = [
+        reference * sp.Rational(8, 7),                    # a constant factor off
+        reference + ones * sp.Rational(1, 7),             # a constant term off
+        reference + ones * some / 1000,                   # a small term in a symbol
+        reference.subs(some, some * sp.Rational(11, 10)),  # one symbol scaled
+    ]
+    for wrong in near_misses:
+        if all(sp.expand(d) == 0 for d in sp.Matrix([wrong - reference])):
+            continue     # the symbol does not matter to the reference
+        result = verdict_of(spec.id, wrong)
+        assert result.verdict != CORRECT and result.score < 1.0, (str(wrong), result.feedback)
