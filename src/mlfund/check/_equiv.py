@@ -144,6 +144,20 @@ def _sum_range(low: Any, high: Any):
 
 
 def _evaluator(expr: sp.Expr, symbols: list[sp.Symbol]):
+    """A function of the symbols' values giving ``expr`` with 30 digits (lambdify, cached:
+    a reference and its mistakes are evaluated for every answer to their item)."""
+    try:
+        return _cached_evaluator(expr, tuple(symbols))
+    except TypeError:   # unhashable: build it afresh
+        return _make_evaluator(expr, list(symbols))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_evaluator(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]):
+    return _make_evaluator(expr, list(symbols))
+
+
+def _make_evaluator(expr: sp.Expr, symbols: list[sp.Symbol]):
     try:
         fn = sp.lambdify(symbols, expr, modules="mpmath")
         if expr.has(sp.Sum):

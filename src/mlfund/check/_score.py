@@ -93,8 +93,28 @@ def _region(exercise_id: str, constraints: tuple[str, ...], symbols: tuple) -> A
     return Region(dict(symbols), [parse_relation(text, ns) for text in constraints])
 
 
+#: Expressions of references and catalogued mistakes already built, by exercise: building
+#: one can take a sympy simplify, and every answer to the item needs the same ones.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+MAX_BUILT = 2048
+
+
+def _built(spec: Any, ns: Any, what: str, build: Any) -> Any:
+    import sympy as sp
+
+    display = any(isinstance(f, sp.core.function.UndefinedFunction)
+                  for f in ns.functions.values())
+    # the spec object itself is part of the key: an edited catalogue builds afresh
+    key = (id(spec), spec.id, display, what)
+    if key not in _BUILT:
+        if len(_BUILT) >= MAX_BUILT:
+            _BUILT.clear()
+        _BUILT[key] = (spec, build())   # the spec is kept, so its id is not reused
+    return _BUILT[key][1]
+
+
 def reference_expression(spec: Any, ns: Any) -> Any:
-    return spec.reference(**ns.symbols)
+    return _built(spec, ns, "", lambda: spec.reference(**ns.symbols))
 
 
 def read_expression(spec: Any, captured: Mapping[str, Any]) -> tuple[Any, str | None]:
@@ -172,7 +192,7 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
             break
         if mistake.form is None:
             continue
-        wrong = _mistake_expression(mistake, ns)
+        wrong = _mistake_expression(spec, mistake, ns)
         if equivalent(answer, wrong, spec.symbols, seed=seed_for(spec.id),
                       seconds=min(1.0, left), region=inside).decision == EQUAL:
             return _mistake_result(spec, mistake, shown)
@@ -212,12 +232,12 @@ def _is_single_entry(value: Any) -> bool:
     return isinstance(value, sp.MatrixBase) and value.shape == (1, 1)
 
 
-def _mistake_expression(mistake: Any, ns: Any) -> Any:
+def _mistake_expression(spec: Any, mistake: Any, ns: Any) -> Any:
     from mlfund.check._parse import parse_python
 
     if callable(mistake.form):
-        return mistake.form(**ns.symbols)
-    return parse_python(mistake.form, ns)
+        return _built(spec, ns, mistake.note, lambda: mistake.form(**ns.symbols))
+    return _built(spec, ns, mistake.note, lambda: parse_python(mistake.form, ns))
 
 
 # ---------------------------------------------------------------------------------------
