@@ -44,23 +44,34 @@ def is_zero(expr) -> bool:
 # --- 1. Bernoulli ------------------------------------------------------------------------
 
 
-def test_is_the_score_the_derivative_of_the_log_of_the_binomial_likelihood():
-    s = symbols("w04-bernoulli-score")
-    p, k, n = s["p"], s["k"], s["n"]
+def _derivation(exercise_id: str):
+    """A derivation item's space: its symbols, start and reference, as the checker reads them."""
+    from mlfund.check._chain import space_of
+
+    return space_of(SPECS[exercise_id])
+
+
+def test_is_the_derivations_start_the_score_of_the_binomial_likelihood():
+    from mlfund.check._chain import _start
+
+    space = _derivation("w04-bernoulli-mle-derivation")
+    p, k, n = (space.symbols[name] for name in ("p", "k", "n"))
     log_likelihood = sp.expand_log(sp.log(p**k * (1 - p) ** (n - k)), force=True)
-    assert is_zero(sp.diff(log_likelihood, p) - reference("w04-bernoulli-score"))
+    _, ((lhs, rhs),) = _start(space)
+    assert is_zero(lhs - rhs - sp.diff(log_likelihood, p))
 
 
 def test_is_the_bernoulli_mle_the_zero_of_the_score_and_the_numerical_maximiser():
-    s = symbols("w04-bernoulli-mle")
+    space = _derivation("w04-bernoulli-mle-derivation")
+    k, n = space.symbols["k"], space.symbols["n"]
+    mle = space.call(SPECS["w04-bernoulli-mle-derivation"].reference)
     p = sp.Symbol("p", positive=True)
-    score = sp.diff(S.bernoulli_log_likelihood(p, s["k"], s["n"]), p)
-    assert sp.solve(sp.Eq(score, 0), p) == [reference("w04-bernoulli-mle")]
+    score = sp.diff(S.bernoulli_log_likelihood(p, k, n), p)
+    assert sp.solve(sp.Eq(score, 0), p) == [mle]
     found = optimize.minimize_scalar(lambda q: -stats.binom.logpmf(30, 200, q),
                                      bounds=(1e-6, 1 - 1e-6), method="bounded",
                                      options={"xatol": 1e-10})
-    assert found.x == pytest.approx(float(reference("w04-bernoulli-mle").subs(
-        {s["k"]: 30, s["n"]: 200})), abs=1e-6)
+    assert found.x == pytest.approx(float(mle.subs({k: 30, n: 200})), abs=1e-6)
 
 
 # --- 2. Poisson and exponential ------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Do the mean intervals equal scipy's and statsmodels'? Do the proportion intervals equal
 statsmodels' ``proportion_confint`` (and scipy's ``binomtest``) on every probe? Are the Wilson
-centre and half-width the midpoint and half-distance of the roots of the quadratic of step 1?
+centre and half-width the midpoint and half-distance of the two ends the derivation solves for?
 Is the exact Wald coverage a brute-force binomial sum, and close to a simulation? Does the
 bootstrap recipe the notebook states reproduce the reference, and scipy's bootstrap? Does the
 notebook state the data the specs use?
@@ -116,37 +116,41 @@ def test_are_the_wald_intervals_statsmodels_normal_intervals():
 # --- 3. Wilson --------------------------------------------------------------------------
 
 
-def test_is_the_quadratic_the_score_condition_multiplied_by_n():
-    s = symbols("w05-wilson-quadratic")
+def _wilson_ends():
+    """The two ends of the Wilson derivation's reference, with its x, n and z."""
+    from mlfund.check._chain import space_of
+
+    space = space_of(SPECS["w05-wilson-derivation"])
+    low, high = space.call(SPECS["w05-wilson-derivation"].reference)
+    return low, high, {name: space.symbols[name] for name in ("x", "n", "z")}
+
+
+def test_do_the_derivations_ends_solve_the_score_condition():
+    low, high, s = _wilson_ends()
     x, n, z = s["x"], s["n"], s["z"]
-    a, b, c = reference("w05-wilson-quadratic")
-    assert is_zero_all([a - (n + z**2), b + 2 * x + z**2, c - x**2 / n])
-    p = sp.Symbol("p", positive=True)
-    condition = n * ((x / n - p) ** 2 - z**2 * p * (1 - p) / n)
-    assert sp.expand(a * p**2 + b * p + c - condition) == 0
+    for end in (low, high):
+        condition = n * ((x / n - end) ** 2 - z**2 * end * (1 - end) / n)
+        assert sp.simplify(sp.expand(condition)) == 0
 
 
-def is_zero_all(exprs) -> bool:
-    return all(sp.simplify(e) == 0 for e in exprs)
+def test_are_centre_and_half_width_the_midpoint_and_half_distance_of_the_ends():
+    low, high, s = _wilson_ends()
+    names = symbols("w05-wilson-centre")
+    to_centre = {s[k]: names[k] for k in s}
+    assert sp.simplify(((low + high) / 2).xreplace(to_centre)
+                       - reference("w05-wilson-centre")) == 0
+    assert numerically_equal(((high - low) / 2).xreplace(to_centre),
+                             reference("w05-wilson-half-width"), names)
 
 
-def test_are_centre_and_half_width_the_midpoint_and_half_distance_of_the_roots():
-    s = symbols("w05-wilson-centre")
-    a, b, c = SPECS["w05-wilson-quadratic"].reference(**s)
-    assert sp.simplify(-b / (2 * a) - reference("w05-wilson-centre")) == 0
-    half = sp.sqrt(b**2 - 4 * a * c) / (2 * a)
-    assert numerically_equal(half, reference("w05-wilson-half-width"), s)
-
-
-def test_are_the_roots_of_the_quadratic_the_wilson_bounds_of_statsmodels():
-    s = symbols("w05-wilson-quadratic")
-    coefficients = reference("w05-wilson-quadratic")
+def test_are_the_derivations_ends_the_wilson_bounds_of_statsmodels():
+    low, high, s = _wilson_ends()
     z_975 = stats.norm.ppf(0.975)
     for k, trials in [(12, 80), (0, 20), (3, 10), (20, 20)]:
         values = {s["x"]: k, s["n"]: trials, s["z"]: z_975}
-        roots = np.sort(np.roots([float(e.subs(values)) for e in coefficients]).real)
+        ends = sorted(float(sp.N(e.subs(values), 20)) for e in (low, high))
         expected = proportion_confint(k, trials, method="wilson")
-        np.testing.assert_allclose(roots, expected, atol=1e-12)
+        np.testing.assert_allclose(ends, expected, atol=1e-12)
 
 
 # --- 3–4. the proportion functions --------------------------------------------------------

@@ -42,15 +42,18 @@ from mlfund.check._parse import Namespace, ParseError, parse_python
 
 #: Seconds a whole chain may take to check; each step gets at most :data:`STEP_SECONDS`.
 CHAIN_SECONDS = 2.8
-STEP_SECONDS = 1.0
+STEP_SECONDS = 2.0
 N_RANDOM = 8
 MIN_VALID_POINTS = 4
 DIGITS = 30
 RTOL = 1e-15
+#: Digits of a line with an integral (a quadrature), and how close two such lines must be.
+INTEGRAL_DIGITS = 20
+INTEGRAL_RTOL = 1e-12
 #: The largest value a symbol that bounds a sum takes at a sample point (terms to expand).
-MAX_COUNT = 4
+MAX_COUNT = 3
 #: Compiled lines and solved equations kept per exercise, across checks.
-MAX_CACHED = 400
+MAX_CACHED = 4000
 
 EQUAL, DIFFERENT, UNDECIDED_STEP = "equal", "different", "undecided"
 
@@ -495,15 +498,25 @@ class Numbers:
         self.space = space
         # kept with the space: the start, the reference and the usual lines come back
         self._compiled = space.cache("compiled")
+        self._values = space.cache("values")
 
     def _key(self, expr: Any, point: Mapping[str, Any]) -> tuple[int, ...]:
         if not expr.has(sp.Sum):
             return ()
         return tuple(int(point[n]) for n in self.space.counts)
 
-    def function(self, expr: Any, point: Mapping[str, Any]) -> Any:
-        """``(names, function)``: the line with 30-digit arithmetic (mpmath)."""
-        return self._compiled_at(expr, point)[:2]
+    def caller(self, expr: Any, point: Mapping[str, Any]) -> Any:
+        """A function of a point (a mapping of names to values) that evaluates ``expr`` there
+        with mpmath numbers. A sum is compiled once, its body evaluated term by term for
+        the point's bound; a nested sum is written out for each bound instead."""
+        found = self._compiled.get(("caller", expr))
+        if found is None:
+            found = _sum_caller(expr)
+            self._compiled[("caller", expr)] = found
+        if found is not False:
+            return found
+        names, fn, _ = self._compiled_at(expr, point)
+        return lambda values: fn(*[values[n] for n in names])
 
     def _compiled_at(self, expr: Any, point: Mapping[str, Any]) -> Any:
         key = self._key(expr, point)
@@ -519,18 +532,11 @@ class Numbers:
             concrete = concrete.xreplace({self.space.symbols[n]: sp.Integer(v)
                                           for n, v in zip(self.space.counts, key, strict=True)})
             concrete = _unroll(concrete)
-        concrete = concrete.replace(
-            lambda a: isinstance(a, sp.Indexed),
-            lambda a: sp.Symbol(f"{a.base.label.name}[{a.indices[0]}]"))
-        plain = {s: sp.Symbol(s.name) for s in concrete.free_symbols}
-        concrete = concrete.xreplace(plain)
-        names = sorted(s.name for s in concrete.free_symbols)
-        symbols = [sp.Symbol(n) for n in names]
-        try:
-            fn = sp.lambdify(symbols, concrete, modules="mpmath")
-        except Exception:   # a function lambdify cannot print: evaluate with evalf
-            def fn(*values: Any, _e=concrete, _s=symbols) -> Any:
-                return _e.evalf(DIGITS, subs=dict(zip(_s, values, strict=True)))
+        indexed = {a: sp.Symbol(f"{a.base.label.name}[{a.indices[0]}]")
+                   for a in concrete.atoms(sp.Indexed)}
+        if indexed:
+            concrete = concrete.xreplace(indexed)
+        names, fn = _lambdify(concrete)
         return names, fn, concrete
 
     def vectorised(self, expr: Any, point: Mapping[str, Any]) -> Any:
@@ -539,8 +545,8 @@ class Numbers:
         found = self._compiled.get(key)
         if found is None:
             names, _, concrete = self._compiled_at(expr, point)
-            found = (names, sp.lambdify([sp.Symbol(n) for n in names], concrete,
-                                        modules="numpy"))
+            symbols = sorted(concrete.free_symbols, key=lambda s: s.name)
+            found = (names, sp.lambdify(symbols, concrete, modules="numpy"))
             self._compiled[key] = found
         return found
 
@@ -551,10 +557,20 @@ class Numbers:
 
     def exact(self, expr: Any, point: Mapping[str, Any]) -> Any:
         """The value at a point with all its digits (an mpmath number), or None."""
+        key = (expr, tuple(sorted(point.items())))
+        if key in self._values:
+            return self._values[key]
+        out = self._evaluate(expr, point)
+        self._values[key] = out
+        return out
+
+    def _evaluate(self, expr: Any, point: Mapping[str, Any]) -> Any:
+        # an integral is a quadrature: 20 digits are plenty, and 30 would cost much more
+        digits = INTEGRAL_DIGITS if expr.has(sp.Integral) else DIGITS
         try:
-            names, fn = self.function(expr, point)
-            with mpmath.workdps(DIGITS):
-                out = mpmath.mpmathify(fn(*[_mp(point[n]) for n in names]))
+            fn = self.caller(expr, point)
+            with mpmath.workdps(digits):
+                out = mpmath.mpmathify(fn({n: _mp(v) for n, v in point.items()}))
                 z = complex(out)
         except (TimeLimitExceeded, KeyboardInterrupt):
             raise
@@ -568,6 +584,57 @@ class Numbers:
 
     def values(self, expr: Any, points: Sequence[Mapping[str, Any]]) -> list[complex | None]:
         return [self.value(expr, p) for p in points]
+
+
+def _lambdify(expr: Any) -> tuple[list[str], Any]:
+    """``(names, function)`` of an expression, with mpmath (or evalf where it cannot)."""
+    # the symbols as they are (assumptions and all): lambdify matches them by name
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    names = [s.name for s in symbols]
+    try:
+        fn = sp.lambdify(symbols, expr, modules="mpmath")
+    except Exception:   # a function lambdify cannot print: evaluate with evalf
+        def fn(*values: Any, _e=expr, _s=symbols) -> Any:
+            return _e.evalf(DIGITS, subs=dict(zip(_s, values, strict=True)))
+    return names, fn
+
+
+def _sum_caller(expr: Any) -> Any:
+    """A point function for ``expr`` whose sums loop over their compiled bodies, or False
+    (a nested sum, several limits, an element other than x_i: written out instead)."""
+    sums = list(expr.atoms(sp.Sum))
+    if not sums:
+        names, fn = _lambdify(expr)
+        return lambda values: fn(*[values[n] for n in names])
+    if any(len(s.limits) != 1 or s.function.has(sp.Sum) for s in sums):
+        return False
+    holders = {total: sp.Dummy(f"sum{k}") for k, total in enumerate(sums)}
+    outer_names, outer = _lambdify(expr.xreplace(holders))
+    parts = []
+    for total in sums:
+        index, low, high = total.limits[0]
+        elements = {a: sp.Symbol(f"{a.base.label.name}[]")
+                    for a in total.function.atoms(sp.Indexed)}
+        if any(a.indices != (index,) for a in elements):
+            return False
+        body = total.function.xreplace(elements).xreplace({index: sp.Symbol("index[]")})
+        parts.append((holders[total].name, _lambdify(body), _lambdify(low), _lambdify(high)))
+
+    def evaluate(values: Mapping[str, Any]) -> Any:
+        known = dict(values)
+        for name, (body_names, body), (low_names, low), (high_names, high) in parts:
+            first = low(*[values[n] for n in low_names])
+            last = high(*[values[n] for n in high_names])
+            if first != int(first) or last != int(last) or last - first > 12:
+                raise ChainError("a sum's limits cannot be read as whole numbers here.")
+            total = 0
+            for k in range(int(first), int(last) + 1):
+                total += body(*[k if n == "index[]" else values[n.replace("[]", f"[{k}]")]
+                                if n.endswith("[]") else values[n] for n in body_names])
+            known[name] = total
+        return outer(*[known[n] for n in outer_names])
+
+    return evaluate
 
 
 def _mp(value: Any) -> Any:
@@ -637,6 +704,8 @@ def _num(value: Any) -> str:
 def compare_values(first: Any, second: Any, numbers: Numbers, points: list[dict[str, Any]],
                    rtol: float = RTOL) -> Step:
     """``second`` follows from ``first``: defined and equal wherever ``first`` is defined."""
+    if first.has(sp.Integral) or second.has(sp.Integral):
+        rtol = max(rtol, INTEGRAL_RTOL)
     valid = 0
     for point in points:
         a = numbers.value(first, point)

@@ -159,10 +159,11 @@ class Solver:
         if np.isfinite(real).sum() < len(grid) // 4:
             return None
         roots: list[Any] = []
-        _, precise = self.numbers.function(difference, point)
+        precise = self.numbers.caller(difference, point)
+        values_at = {n: _mp(v) for n, v in point.items()}
 
         def f(t: Any) -> Any:
-            return precise(*[t if n == name else _mp(point[n]) for n in names])
+            return precise({**values_at, name: t})
 
         for k in range(len(grid) - 1):
             v0, v1 = real[k], real[k + 1]

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 
 def _sym():
@@ -156,6 +156,41 @@ EXERCISES = (
         rtol=1e-3,
     ),
     # 3. Adam
+    Exercise(
+        id="w03-sgd-noise-floor",
+        kind="derivation",
+        points=2,
+        prompt="Constant-step SGD on f(x) = ½ a x² with gradient noise ξ (mean 0, variance σ², "
+               "independent of x): x ← (1 − ηa)x − ηξ. Derive the stationary variance V of the "
+               "iterate from V = Var((1 − ηa)x − ηξ), line by line, solved for V.",
+        reference=lambda eta, a, sigma2: eta * sigma2 / (a * (2 - eta * a)),
+        symbols={"V": "positive", "eta": "(0, 2/a)", "a": "positive", "sigma2": "positive"},
+        derivation=Derivation(
+            start="V = Var((1 - eta*a)*x - eta*xi)",
+            chain=("V = Var((1 - eta*a)*x - eta*xi)",
+                   "V = (1 - eta*a)**2*Var(x) + eta**2*Var(xi)",
+                   "V = (1 - eta*a)**2*V + eta**2*sigma2",
+                   "V*(1 - (1 - eta*a)**2) = eta**2*sigma2",
+                   "V*eta*a*(2 - eta*a) = eta**2*sigma2",
+                   "V = eta*sigma2/(a*(2 - eta*a))"),
+            form=("eta", "a", "sigma2"),
+            form_phrase="solved for V, in η, a and σ²",
+            unknown="V",
+            random={"x": ("0", "V"), "xi": ("0", "sigma2")},
+            hints=("x and ξ are independent: Var(c x + d ξ) = c² Var(x) + d² Var(ξ).",
+                   "At stationarity Var(x) is V itself: V appears on both sides.",
+                   "1 − (1 − ηa)² = ηa(2 − ηa), which is positive for 0 < η < 2/a."),
+        ),
+        mistakes=(
+            Mistake("factor-not-squared", "Var(c x) = c² Var(x): the factor (1 − ηa) is "
+                    "squared.", form="V = (1 - eta*a)*V + eta**2*sigma2"),
+            Mistake("eta-not-squared", "The noise enters as ηξ, so its variance is η²σ², "
+                    "not ησ².", form="V = (1 - eta*a)**2*V + eta*sigma2"),
+            Mistake("variances-subtract", "Variances of independent terms add, whatever the "
+                    "sign in front: Var(u − v) = Var(u) + Var(v).",
+                    form="V = (1 - eta*a)**2*V - eta**2*sigma2"),
+        ),
+    ),
     Exercise(
         id="w03-adam-m-hat",
         kind="expression",

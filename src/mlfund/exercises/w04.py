@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 # The numbers of the "your PM asks" items; the notebook states the same ones.
 CURRENT_ORDERS = 400
@@ -26,12 +26,6 @@ def _inf():
     import mlfund.inference as inference
 
     return inference
-
-
-def _bernoulli_score(p, k, n):
-    import sympy as sp
-
-    return sp.diff(_sym().bernoulli_log_likelihood(p, k, n), p)
 
 
 def _orders_for_target_se() -> float:
@@ -76,45 +70,43 @@ _SUFFICIENT = {"s": (0, 10), "s2": (100, 500), "n": (2, 50)}  # s2 >= s**2/n alw
 
 EXERCISES = (
     Exercise(
-        id="w04-bernoulli-score",
-        kind="expression",
-        prompt="Step 1: the derivative in p of the Bernoulli log-likelihood "
-               "k log p + (n − k) log(1 − p).",
-        reference=lambda p, k, n: _bernoulli_score(p, k, n),
-        symbols={"p": "probability", "k": "positive", "n": "positive"},
-        constraints=("k <= n",),   # k successes in n trials
+        id="w04-bernoulli-mle-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive the MLE of p from k successes in n trials: start from the score "
+               "equation d/dp [k log p + (n − k) log(1 − p)] = 0 and solve for p, line by line.",
+        reference=lambda k, n: _sym().bernoulli_mle(k, n),
+        symbols={"p": "probability", "k": "[0, n]", "n": "positive"},
+        derivation=Derivation(
+            start="diff(k*log(p) + (n - k)*log(1 - p), p) = 0",
+            chain=("diff(k*log(p) + (n - k)*log(1 - p), p) = 0",
+                   "k/p - (n - k)/(1 - p) = 0",
+                   "k*(1 - p) = (n - k)*p",
+                   "k = n*p",
+                   "p = k/n"),
+            form=("k", "n"),
+            form_phrase="solved for p, in k and n",
+            unknown="p",
+            hints=("The score: d/dp log p = 1/p and d/dp log(1 − p) = −1/(1 − p).",
+                   "Multiply both sides by p(1 − p), which is positive for p in (0, 1).",
+                   "k(1 − p) = (n − k)p: the kp terms cancel."),
+        ),
         mistakes=(
             Mistake("chain-rule-1-minus-p",
                     "d/dp log(1 − p) is −1/(1 − p): the inner derivative −1 was lost, so the "
                     "failures' term must be subtracted.",
-                    form="k/p + (n - k)/(1 - p)"),
-            Mistake("negative-log-likelihood",
-                    "That is the derivative of the negative log-likelihood (the loss). Its zero "
-                    "is the same, but the score asked for is the derivative of the "
-                    "log-likelihood itself: flip both signs.",
-                    form="-k/p + (n - k)/(1 - p)", credit=0.5),
+                    form="k/p + (n - k)/(1 - p) = 0"),
             Mistake("one-trial-failures",
                     "With n trials the number of failures is n − k, not 1 − k: the second term "
                     "is weighted by n − k.",
-                    form="k/p - (1 - k)/(1 - p)"),
-        ),
-        hint="differentiate each log separately; d/dp log(1 − p) = −1/(1 − p).",
-    ),
-    Exercise(
-        id="w04-bernoulli-mle",
-        kind="expression",
-        prompt="Step 2: set the score to zero and solve for p: the MLE p̂ in terms of k and n.",
-        reference=lambda k, n: _sym().bernoulli_mle(k, n),
-        symbols={"k": "positive", "n": "positive"},
-        constraints=("k <= n",),
-        mistakes=(
+                    form="k/p - (1 - k)/(1 - p) = 0"),
             Mistake("inverted", "Upside down: p̂ is a proportion, successes over trials, so it "
-                    "lies between 0 and 1.", form="n/k"),
+                    "lies between 0 and 1.", form="p = n/k"),
             Mistake("odds", "k/(n − k) is the odds p̂/(1 − p̂), successes over failures; the "
-                    "probability divides by all n trials.", form="k/(n - k)"),
+                    "probability divides by all n trials.", form="p = k/(n - k)"),
             Mistake("laplace", "(k + 1)/(n + 2) is Laplace's rule of succession, the posterior "
                     "mean under a uniform prior. The MLE maximises the likelihood alone: no "
-                    "pseudo-counts.", form="(k + 1)/(n + 2)"),
+                    "pseudo-counts.", form="p = (k + 1)/(n + 2)"),
         ),
     ),
     Exercise(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 # The data and numbers of the notebook's questions (the notebook states the same ones).
 SESSION_MINUTES = (4.2, 6.1, 3.8, 7.5, 5.0, 4.9, 8.3, 2.7, 5.6, 6.4, 3.9, 5.2)
@@ -125,21 +125,6 @@ def _agresti_coull(k, n, confidence_level, *, plus_four: bool = False, clip: boo
 def _proportion_probes():
     return [(12, 80, 0.95), (0, 20, 0.95), (20, 20, 0.95), (3, 10, 0.90), (150, 1000, 0.99),
             (1, 1, 0.80), (7, 9, 0.95)]
-
-
-def _wilson_quadratic(x, n, z):
-    """Coefficients (a, b, c) of n·[(x/n − p)² − (z·SE(p))²] in p: the score test's boundary."""
-    import sympy as sp
-
-    p = sp.Symbol("p", positive=True)
-    boundary = n * ((x / n - p) ** 2 - _sym().wald_half_width(p, n, z) ** 2)
-    return sp.Matrix(sp.Poly(sp.expand(boundary), p).all_coeffs())
-
-
-def _matrix(entries):
-    import sympy as sp
-
-    return sp.Matrix(entries)
 
 
 _PROPORTION_SYMBOLS = {"x": (0, 10), "n": (10, 100), "z": "positive"}
@@ -272,32 +257,48 @@ EXERCISES = (
         hint="with p̂ = 0 the estimated standard error √(p̂(1 − p̂)/n) is …",
     ),
     Exercise(
-        id="w05-wilson-quadratic",
-        kind="expression",
-        prompt="Step 1: the Wilson bounds solve n[(x/n − p)² − z²p(1 − p)/n] = 0. Give the "
-               "coefficients [a, b, c] of a p² + b p + c.",
-        reference=_wilson_quadratic,
-        symbols=_PROPORTION_SYMBOLS,
+        id="w05-wilson-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive the Wilson interval by inverting the score test: solve "
+               "|x/n − p| / √(p(1 − p)/n) = z for p, line by line, both ends.",
+        reference=lambda x, n, z: tuple(_sym().wilson_interval(x, n, z)),
+        symbols={"p": "probability", "x": "[0, n]", "n": "positive", "z": "positive"},
+        derivation=Derivation(
+            start="Abs(x/n - p)/sqrt(p*(1 - p)/n) = z",
+            chain=("Abs(x/n - p)/sqrt(p*(1 - p)/n) = z",
+                   "(x/n - p)**2 = z**2*p*(1 - p)/n",
+                   "n*(x/n - p)**2 - z**2*p*(1 - p) = 0",
+                   "(n + z**2)*p**2 - (2*x + z**2)*p + x**2/n = 0",
+                   "p = (2*x + z**2 ± z*sqrt(z**2 + 4*x*(n - x)/n))/(2*(n + z**2))"),
+            form=("x", "n", "z", "sqrt"),
+            form_phrase="solved for p, both ends, in x, n and z",
+            unknown="p",
+            hints=("Both sides are positive: squaring keeps the same solutions.",
+                   "Multiply by n and expand: n(x/n − p)² = x²/n − 2xp + np², and "
+                   "z²p(1 − p) = z²p − z²p².",
+                   "A quadratic a p² + b p + c = 0 with a = n + z², b = −(2x + z²), c = x²/n; "
+                   "its roots are (−b ± √(b² − 4ac))/(2a).",
+                   "b² − 4ac simplifies to z²(z² + 4x(n − x)/n)."),
+        ),
         mistakes=(
-            Mistake("b-sign", "Check the sign of b: −2p·(x/n)·n = −2xp, and −z²p(1 − p) "
-                    "contributes −z²p.",
-                    form=lambda x, n, z: _matrix([n + z**2, 2 * x + z**2, x**2 / n])),
+            Mistake("wald", "That is the Wald interval: it puts p̂ into the standard error. "
+                    "The score test keeps the unknown p in √(p(1 − p)/n), and solving for p "
+                    "gives a quadratic.",
+                    form="p = x/n ± z*sqrt(x/n*(1 - x/n)/n)"),
+            Mistake("one-root", "A quadratic has two roots, and the interval needs both: "
+                    "write p = … ± … (or p = … or p = …).",
+                    form="p = (2*x + z**2 + z*sqrt(z**2 + 4*x*(n - x)/n))/(2*(n + z**2))"),
             Mistake("b-missing-z2", "−z²p(1 − p) = −z²p + z²p² has two terms: the p² one goes "
                     "into a, and −z²p goes into b.",
-                    form=lambda x, n, z: _matrix([n + z**2, -2 * x, x**2 / n])),
-            Mistake("c-not-divided", "The constant term is n·(x/n)² = x²/n.",
-                    form=lambda x, n, z: _matrix([n + z**2, -2 * x - z**2, x**2])),
-            Mistake("not-scaled", "Right quadratic, other scale: multiply the whole equation by "
-                    "n, as asked, so that a = n + z².",
-                    form=lambda x, n, z: _matrix([1 + z**2 / n, -(2 * x + z**2) / n,
-                                                  x**2 / n**2])),
+                    form="(n + z**2)*p**2 - 2*x*p + x**2/n = 0"),
         ),
-        hint="expand n(x/n − p)² = x²/n − 2xp + np², and −z²p(1 − p) = −z²p + z²p².",
     ),
     Exercise(
         id="w05-wilson-centre",
         kind="expression",
-        prompt="Step 2: the centre of the Wilson interval, −b/(2a), in x, n and z.",
+        prompt="The centre of the Wilson interval, the midpoint of its two ends, in x, n "
+               "and z.",
         reference=lambda x, n, z: _sym().wilson_centre(x, n, z),
         symbols=_PROPORTION_SYMBOLS,
         mistakes=(
@@ -316,7 +317,8 @@ EXERCISES = (
     Exercise(
         id="w05-wilson-half-width",
         kind="expression",
-        prompt="Step 3: the half-width of the Wilson interval, √(b² − 4ac)/(2a), in x, n and z.",
+        prompt="The half-width of the Wilson interval, half the distance between its ends, "
+               "in x, n and z.",
         reference=lambda x, n, z: _sym().wilson_half_width(x, n, z),
         symbols=_PROPORTION_SYMBOLS,
         mistakes=(
