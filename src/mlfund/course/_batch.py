@@ -123,6 +123,7 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
     if late_policy:
         config.ScheduleLatePenalty.policy = late_policy
     _WORKER["api"] = make_api(config)
+    _WORKER["config"] = config
     _WORKER["course_dir"] = Path(course_dir)
     _WORKER["canary"] = None
     if not stock and assignment:
@@ -147,7 +148,21 @@ class CanaryFailed(RuntimeError):
     """The week's own solution notebook does not reach full marks here: grading would lie."""
 
 
-def _grade_one(assignment: str, student: str) -> Outcome:
+def _noop() -> None:
+    """A task that makes a pool start its workers."""
+
+
+def _prepare_one(assignment: str, student: str) -> str:
+    """The runs of a submission for a Dask worker, as JSON (see mlfund.course._distributed)."""
+    from mlfund.course._distributed import prepare_submission
+
+    return json.dumps(prepare_submission(_WORKER["api"], _WORKER["config"], assignment,
+                                         student))
+
+
+def _grade_one(assignment: str, student: str, runs: str | None = None) -> Outcome:
+    """Grade one submission with nbgrader; with ``runs`` (JSON, by notebook: the replies of
+    a Dask worker), record those runs instead of running a kernel here."""
     started = time.monotonic()
     api = _WORKER["api"]
     course_dir: Path = _WORKER["course_dir"]
@@ -155,10 +170,15 @@ def _grade_one(assignment: str, student: str) -> Outcome:
     if _WORKER.get("canary"):
         return Outcome(student, "fault", error=f"canary: {_WORKER['canary']}", digest=digest)
     problem = check_submission(course_dir, assignment, student)
+    from mlfund.course import _fastexec
+
+    _fastexec.REMOTE_RUNS = None if runs is None else _remote_runs(runs)
     try:
         result = api.autograde(assignment, student, force=True, create=True)
     except Exception as exc:  # nbgrader itself failed on this submission
         result = {"success": False, "log": f"{type(exc).__name__}: {exc}"}
+    finally:
+        _fastexec.REMOTE_RUNS = None
     seconds = round(time.monotonic() - started, 3)
     if not result.get("success"):
         log_text = result.get("log", "") or result.get("error", "") or ""
@@ -170,6 +190,18 @@ def _grade_one(assignment: str, student: str) -> Outcome:
     score, max_score = _scores(api, assignment, student)
     return Outcome(student, "error" if problem else "graded", score, max_score, seconds,
                    error=problem, digest=digest)
+
+
+def _remote_runs(runs: str) -> dict[str, dict]:
+    from mlfund.grading._execute import loads_capped, result_from_json
+
+    found = {}
+    for name, run in loads_capped(runs).items():
+        if isinstance(run, dict):
+            result = run.get("result")
+            found[str(name)] = {"digest": run.get("digest"), "fault": run.get("fault"),
+                                "result": result_from_json(result) if result else None}
+    return found
 
 
 def _fault_reason(log_text: str) -> str:
@@ -279,15 +311,37 @@ def ensure_generated(course_dir: Path, assignment: str, db_url: str | None = Non
                            f"{_last_error(result.get('log', ''))}")
 
 
-def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = None,
+def autograde_batch(assignment: str, *, course_dir: Path, db_url: str | None = None,
+                    **options) -> list[Outcome]:
+    """Autograde every submission of ``assignment``; return one outcome per submission.
+
+    Holds the course's autograde lock meanwhile (:mod:`mlfund.course._lock`): a second run
+    started at once raises :class:`~mlfund.course._lock.CourseLocked`. The options are
+    :func:`grade_submissions`'s.
+    """
+    from mlfund.course._lock import autograde_lock
+
+    course_dir = Path(course_dir).resolve()
+    config = load_config(course_dir, db_url).CourseDirectory
+    with autograde_lock(course_dir, db_url=str(config.db_url),
+                        course_id=str(config.course_id)):
+        return grade_submissions(assignment, course_dir=course_dir, db_url=db_url, **options)
+
+
+def grade_submissions(assignment: str, *, course_dir: Path, jobs: int | None = None,
                     force: bool = False, timeout: int = 60, late_policy: str = "",
                     db_url: str | None = None, students: Iterable[str] | None = None,
                     stock: bool = False, progress: bool = True,
-                    on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Autograde every submission of ``assignment``; return one outcome per submission.
+                    on_outcome: Callable[[Outcome], None] | None = None,
+                    dask=None) -> list[Outcome]:
+    """Autograde every submission of ``assignment`` (under the lock the caller holds).
 
     Submissions already in the journal with the same files are skipped (``status``
-    ``"skipped"`` in the returned list) unless ``force``.
+    ``"skipped"`` in the returned list) unless ``force``. With ``dask`` (a scheduler's
+    address, ``"local"``/``"local:N"`` for a cluster on this machine, or a connected
+    ``distributed.Client``, which is left open) the learners' code
+    runs on the Dask workers and ``jobs`` local workers prepare and record the submissions
+    (see :mod:`mlfund.course._distributed`).
     """
     course_dir = Path(course_dir).resolve()
     everyone = list(students) if students is not None else submitted_students(course_dir,
@@ -312,6 +366,20 @@ def autograde_batch(assignment: str, *, course_dir: Path, jobs: int | None = Non
     initargs = (str(course_dir), db_url, timeout, late_policy, stock, assignment)
     remaining = list(todo)
     attempts = 0
+    if dask is not None and todo:
+        from mlfund.course._distributed import DaskBatch
+
+        def record(outcome: Outcome) -> None:
+            _append(journal, outcome)
+            outcomes.append(outcome)
+            bar.update(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+
+        DaskBatch(assignment, todo, address=dask, course_dir=course_dir,
+                  initargs=(str(course_dir), db_url, timeout, late_policy, False, ""),
+                  jobs=min(jobs, len(todo)), record=record).run()
+        remaining = []
     while remaining and attempts < 3:
         attempts += 1
         with cf.ProcessPoolExecutor(max_workers=min(jobs, len(remaining)), mp_context=context,

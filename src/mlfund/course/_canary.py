@@ -27,7 +27,6 @@ def canary_failure(assignment: str, *, config=None, timeout: int = 60) -> str | 
     Otherwise a message naming each item that fell short and why.
     """
     from mlfund.course._fastexec import ForkExecute
-    from mlfund.course._local import score_notebook
     from mlfund.course._nbgrader import notebooks_dir
 
     folder = notebooks_dir() / assignment
@@ -41,14 +40,26 @@ def canary_failure(assignment: str, *, config=None, timeout: int = 60) -> str | 
             timeout=timeout)
         try:
             executor.preprocess(nb, {"metadata": {"path": str(folder)}})
-            rows = score_notebook(nb)
         except GraderFault as exc:
             problems.append(f"{path.name}: {exc}")
             continue
-        for row in rows:
-            if row.earned < row.points:
-                problems.append(f"{row.grade_id} scored {row.earned:g}/{row.points:g} "
-                                f"({row.verdict}: {row.feedback[:240]})")
+        problems += shortfalls(nb)
+    return failure_message(assignment, problems)
+
+
+def shortfalls(nb: nbformat.NotebookNode) -> list[str]:
+    """Each item of an executed solution notebook that scores short of full marks, and why."""
+    from mlfund.course._local import score_notebook
+
+    try:
+        rows = score_notebook(nb)
+    except GraderFault as exc:
+        return [f"scoring failed: {exc}"]
+    return [f"{row.grade_id} scored {row.earned:g}/{row.points:g} "
+            f"({row.verdict}: {row.feedback[:240]})" for row in rows if row.earned < row.points]
+
+
+def failure_message(assignment: str, problems: list[str]) -> str | None:
     if not problems:
         return None
     return (f"the solution of {assignment} does not reach full marks under this grader's "

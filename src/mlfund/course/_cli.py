@@ -107,10 +107,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_autograde(args: argparse.Namespace) -> int:
     from mlfund.course._admin import init_course
     from mlfund.course._batch import CanaryFailed, autograde_batch
+    from mlfund.course._lock import CourseLocked
     from mlfund.course._schedule import ScheduleError, load_schedule
 
     if (problem := _check_week(args.week)) is not None:
         return _fail(problem)
+    if args.dask is not None:
+        from mlfund.course._distributed import check_address
+
+        if (problem := check_address(args.dask)) is not None:
+            return _fail(problem)
+        if args.stock:
+            return _fail("--stock runs nbgrader's own kernels here; it cannot go with --dask.")
     course = _course_dir(args)
     init_course(course, quiet=True)
     try:
@@ -120,9 +128,12 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     try:
         outcomes = autograde_batch(args.week, course_dir=course, jobs=args.jobs,
                                    force=args.force, timeout=args.timeout, late_policy=policy,
-                                   stock=args.stock, progress=not args.quiet)
+                                   stock=args.stock, progress=not args.quiet,
+                                   dask=args.dask)
     except CanaryFailed as exc:
         return _fail(f"{args.week}: not graded: {exc}", code=3)
+    except CourseLocked as exc:
+        return _fail(f"{args.week}: not graded: {exc}", code=4)
     graded = [o for o in outcomes if o.status == "graded"]
     skipped = [o for o in outcomes if o.status == "skipped"]
     errors = [o for o in outcomes if o.status == "error"]
@@ -237,7 +248,13 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
 
     p = csub.add_parser("autograde", help="autograde every submission of a week, in parallel")
     p.add_argument("week")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="local worker processes (default: cores); with --dask, the local "
+                        "processes that prepare and record the submissions")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run the learners' code on a Dask cluster: a scheduler's address "
+                        "(tcp://HOST:8786), or local[:N] for N workers on this machine; "
+                        "scoring, the gradebook and the journal stay here (docs/dask.md)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--stock", action="store_true",

@@ -9,35 +9,35 @@ be retried.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
+from typing import Any
 
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
-from mlfund.course._sandbox import Confinement
 from mlfund.grading import GraderFault
-from mlfund.grading._client import CleanProcess, RunResult, kernel_environment
+from mlfund.grading._client import RunResult
+from mlfund.grading._confine import Confinement
+from mlfund.grading._execute import (
+    clean_process,
+    close_clean_processes,
+    execute_cells,
+    files_digest,
+    folder_files,
+    infrastructure_failure,
+    run_digest,
+    scratch_directory,
+)
 
-#: One clean grading process per set of forbidden modules, for the life of this process.
-_CLEAN: dict[tuple[str, ...], CleanProcess] = {}
+__all__ = ["ForkExecute", "apply_outputs", "clean_process", "close_clean_processes",
+           "forbidden_imports_of", "infrastructure_failure", "public_entries",
+           "scratch_directory"]
 
-
-def clean_process(forbidden: set[str] | tuple[str, ...]) -> CleanProcess:
-    key = tuple(sorted(forbidden))
-    if key not in _CLEAN or not _CLEAN[key].owned():
-        _CLEAN[key] = CleanProcess(forbidden=key)  # not one a forked parent started
-    return _CLEAN[key]
-
-
-def close_clean_processes() -> None:
-    for process in _CLEAN.values():
-        process.close()
-    _CLEAN.clear()
+#: Runs done elsewhere (on Dask workers), by notebook id, for the submission being recorded:
+#: ``{"digest": ..., "result": RunResult, "fault": str | None}``. When it is not ``None``,
+#: ForkExecute never runs a kernel: it records the run whose digest matches, or faults.
+REMOTE_RUNS: dict[str, dict[str, Any]] | None = None
 
 
 class ForkExecute(NbGraderPreprocessor):
@@ -73,74 +73,62 @@ class ForkExecute(NbGraderPreprocessor):
         source_dir = resources.get("metadata", {}).get("path") or os.getcwd()
         cells = [(i, cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         confinement = self.confinement_for(nb)
-        mode = confinement.mode() if self.confine else "none"
-        owner = confinement.run_ids() if mode in ("full", "uid") else None
-        process = clean_process(confinement.forbidden_imports)
-        with scratch_directory(source_dir, owner) as cwd:
-            request = confinement.request(cells, cwd=cwd, env=kernel_environment(cwd),
-                                          mode=mode, ids=owner,
-                                          public=public_entries(nb))
-            result = process.run(request, cell_timeout=self.timeout,
-                                 total_timeout=self.total_timeout)
-        fault = infrastructure_failure(result, confinement.forbidden_imports)
-        if fault:
-            raise GraderFault(fault)
-        count = 0
-        reported = False
-        for i, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            count += 1
-            cell.execution_count = count
-            outputs = result.outputs.get(i)
-            if outputs is None:
-                outputs = []
-                if not reported:
-                    reason = result.died or "the kernel stopped"
-                    outputs = [{"output_type": "error", "ename": "DeadKernelError",
-                                "evalue": reason, "traceback": [f"DeadKernelError: {reason}"]}]
-                    reported = True
-            cell.outputs = [from_dict(o) for o in outputs]
+        if REMOTE_RUNS is not None:
+            result = self.remote_result(nb, resources, cells, confinement, source_dir)
+            mode = result.mode
+        else:
+            mode = confinement.mode() if self.confine else "none"
+            result = execute_cells(cells, confinement=confinement, public=public_entries(nb),
+                                   files=source_dir, cell_timeout=self.timeout,
+                                   total_timeout=self.total_timeout, confine=self.confine)
+            fault = infrastructure_failure(result, confinement.forbidden_imports)
+            if fault:
+                raise GraderFault(fault)
+        apply_outputs(nb, result)
         resources.setdefault("mlfund", {})["execution"] = {
             "seconds": round(result.seconds, 3), "died": result.died,
             "timed_out": result.timed_out, "isolation": mode,
         }
         return nb, resources
 
-
-def infrastructure_failure(result: RunResult, forbidden: list[str]) -> str | None:
-    """A reason when the run failed for the grader's reasons, not the learner's.
-
-    A module that the grader can import and the assignment does not forbid, but that the
-    kernel could not import, means the kernel's view of the installation is wrong.
-    """
-    import importlib.util
-
-    from mlfund.grading._policy import ALWAYS_HIDDEN, is_banned
-
-    for outputs in result.outputs.values():
-        for output in outputs:
-            if output.get("output_type") != "error" or output.get("ename") not in (
-                    "ModuleNotFoundError", "ImportError"):
-                continue
-            name = _missing_module(str(output.get("evalue", "")))
-            if not name or is_banned(name, [*forbidden, *ALWAYS_HIDDEN]):
-                continue
-            try:
-                found = importlib.util.find_spec(name) is not None
-            except (ImportError, ValueError):
-                found = False
-            if found:
-                return (f"the kernel could not import {name}, which is installed "
-                        f"({str(output.get('evalue', ''))[:200]})")
-    return None
+    def remote_result(self, nb: NotebookNode, resources: dict, cells: list[tuple[int, str]],
+                      confinement: Confinement, source_dir: str) -> RunResult:
+        """The run a Dask worker did of exactly this notebook, or a grader fault."""
+        name = resources.get("nbgrader", {}).get("notebook", "")
+        run = (REMOTE_RUNS or {}).get(name)
+        if run is None:
+            raise GraderFault(f"no run of {name}.ipynb came back from the cluster")
+        digest = run_digest(cells, public=public_entries(nb),
+                            forbidden=confinement.forbidden_imports,
+                            files=files_digest(folder_files(source_dir)))
+        if run.get("digest") != digest:
+            raise GraderFault(f"{name}.ipynb as recorded differs from the notebook the cluster "
+                              "ran (its cells or files changed in between)")
+        if run.get("fault"):
+            raise GraderFault(str(run["fault"]))
+        if run.get("result") is None:
+            raise GraderFault(f"the cluster sent no outputs for {name}.ipynb")
+        return run["result"]
 
 
-def _missing_module(message: str) -> str:
-    import re
-
-    match = re.search(r"No module named '([\w.]+)'", message)
-    return match.group(1) if match else ""
+def apply_outputs(nb: NotebookNode, result: RunResult) -> None:
+    """Write a run's outputs into the notebook's code cells, as nbgrader's Execute would."""
+    count = 0
+    reported = False
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        count += 1
+        cell.execution_count = count
+        outputs = result.outputs.get(i)
+        if outputs is None:
+            outputs = []
+            if not reported:
+                reason = result.died or "the kernel stopped"
+                outputs = [{"output_type": "error", "ename": "DeadKernelError",
+                            "evalue": reason, "traceback": [f"DeadKernelError: {reason}"]}]
+                reported = True
+        cell.outputs = [from_dict(o) for o in outputs]
 
 
 def public_entries(nb: NotebookNode) -> dict[str, dict]:
@@ -169,29 +157,3 @@ def forbidden_imports_of(nb: NotebookNode) -> set[str]:
         if spec is not None:
             banned.update(spec.forbidden_imports)
     return banned
-
-
-@contextlib.contextmanager
-def scratch_directory(source_dir: str, owner: tuple[int, int] | None) -> Iterator[str]:
-    """A fresh folder with the assignment's files (not notebooks), owned by the kernel's user.
-
-    It lies in ``RUN/work``; ``RUN/root`` is where the kernel mounts its view.
-    """
-    run = tempfile.mkdtemp(prefix="mlfund-run-")
-    scratch = os.path.join(run, "work")
-    os.mkdir(scratch, 0o700)
-    os.mkdir(os.path.join(run, "root"), 0o700)
-    try:
-        for entry in os.scandir(source_dir):
-            if entry.is_file(follow_symlinks=False) and not entry.name.endswith(".ipynb"):
-                shutil.copy2(entry.path, os.path.join(scratch, entry.name),
-                             follow_symlinks=False)
-        if owner is not None:
-            for root, dirs, files in os.walk(scratch):
-                for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                    os.lchown(name, *owner)
-            os.chmod(run, 0o711)
-        yield scratch
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
-

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,6 +120,7 @@ class CleanProcess:
         self._control: socket.socket | None = None
         self._home: str | None = None
         self._owner = os.getpid()
+        self._lock = threading.Lock()  # a Dask worker runs several tasks at once
 
     def owned(self) -> bool:
         """Whether this process started it (a forked child must start its own)."""
@@ -179,6 +181,10 @@ class CleanProcess:
 
     def open_channel(self) -> socket.socket:
         """A new socket pair; the far end goes to the clean process, which forks a holder."""
+        with self._lock:
+            return self._open_channel()
+
+    def _open_channel(self) -> socket.socket:
         for attempt in (1, 2):
             if not self.alive():
                 self.close()
