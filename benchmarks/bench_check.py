@@ -2,6 +2,7 @@
 
     python benchmarks/bench_check.py            # every question test, 3 repeats
     python benchmarks/bench_check.py --fast     # one pass over the reference answers only
+    python benchmarks/bench_check.py --near     # and near misses of every formula item
 
 Goal: p50 < 30 ms, p99 < 300 ms, max < 3 s. Prints a markdown table.
 """
@@ -17,7 +18,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "exercises"))
 
 
-def cases(fast: bool):
+def near_misses(spec):
+    """Wrong formulas that match no mistake: the feedback says how they differ."""
+    import sympy as sp
+
+    reference = reference_answer(spec)
+    ones = sp.ones(*reference.shape) if isinstance(reference, sp.MatrixBase) else 1
+    return {"near miss (factor)": reference * sp.Rational(8, 7),
+            "near miss (term)": reference + ones * sp.Rational(1, 7)}
+
+
+def reference_answer(spec):
+    from test_questions import reference_answer as answer
+
+    return answer(spec)
+
+
+def cases(fast: bool, near: bool = False):
     from test_questions import (
         SPECS,
         invalid_answer,
@@ -34,12 +51,15 @@ def cases(fast: bool):
             yield spec.id, f"mistake {mistake.note}", mistake_answer(spec, mistake)
         yield spec.id, "invalid", invalid_answer(spec)
         yield spec.id, "nonsense", nonsense_answer(spec)
+        if near and spec.kind == "expression":
+            for what, answer in near_misses(spec).items():
+                yield spec.id, what, answer
 
 
-def measure(fast: bool = False, repeats: int = 3) -> dict[str, float]:
+def measure(fast: bool = False, repeats: int = 3, near: bool = False) -> dict[str, float]:
     from mlfund.check import check
 
-    all_cases = list(cases(fast))
+    all_cases = list(cases(fast, near))
     for exercise_id, _, answer in all_cases:  # warm up: imports, lambdify, caches
         check(exercise_id, answer)
     timings = []
@@ -62,9 +82,11 @@ def measure(fast: bool = False, repeats: int = 3) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="reference answers only, once")
+    parser.add_argument("--near", action="store_true",
+                        help="add near misses of every formula item (told how they differ)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    r = measure(args.fast, args.repeats)
+    r = measure(args.fast, args.repeats, args.near)
     print("| checks | p50 (ms) | p99 (ms) | max (ms) | slowest |")
     print("|---:|---:|---:|---:|---|")
     print(f"| {r['checks']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | "
