@@ -16,7 +16,7 @@ Environment variables:
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -31,9 +31,11 @@ from nbgrader.preprocessors import (
 )
 
 from mlfund.course.preprocessors import (
+    FeedbackGrades,
     RestoreCellMetadata,
     SanitizeLearnerContent,
     SanitizeLearnerOutputs,
+    ShowRubrics,
     TrustedScoring,
     safe_markdown2html,
 )
@@ -88,8 +90,16 @@ c.LimitOutput.max_traceback = 50
 
 # Pages that show a learner's notebook to instructors (the feedback, the formgrader) are
 # sanitised: markdown is rendered then cleaned, outputs keep no script (mlfund.course._sanitize).
-c.HTMLExporter.preprocessors = [SanitizeLearnerContent]
+c.HTMLExporter.preprocessors = [SanitizeLearnerContent, ShowRubrics]
 c.HTMLExporter.filters = {"markdown2html": safe_markdown2html}
+# The formgrader's page shows each written item's rubric (ShowRubrics); the feedback never.
+c.FeedbackExporter.preprocessors = [SanitizeLearnerContent]
+
+# The feedback page: written answers not graded yet are "awaiting hand grading", the total
+# is split (autograded + by hand), lateness is explained, the maths is typeset on the server
+# (no script, no network) and check cells show their verdict box only (mlfund.course._feedback).
+c.GenerateFeedback.exporter_class = "mlfund.course._feedback.FeedbackExporter"
+c.GenerateFeedback.preprocessors = [FeedbackGrades, CSSHTMLHeaderPreprocessor]
 
 # Late submissions: the policy of the schedule (autograder/schedule.toml).
 c.AssignLatePenalties.plugin_class = "mlfund.course._schedule.ScheduleLatePenalty"

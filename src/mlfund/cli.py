@@ -23,7 +23,7 @@ def _workbook_open(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from mlfund.course._local import format_table, grade_notebook
+    from mlfund.course._local import format_table, grade_notebook, written_items
     from mlfund.grading import GraderFault
 
     try:
@@ -35,7 +35,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"mlfund grade: the grader failed, so there is no grade (this is not your "
               f"answer's fault): {exc}", file=sys.stderr)
         return 3
-    print(format_table(rows))
+    print(format_table(rows, written=written_items(args.path)))
     print(f"\nIsolation: {isolation}.")
     return 0
 

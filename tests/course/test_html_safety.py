@@ -31,6 +31,8 @@ ITEM = "w01-sigmoid-derivative"
 TEST_ID = f"{ITEM}-test"
 MATHS = r"$\sigma'(z) = \sigma(z)(1-\sigma(z))$"
 DISPLAY_MATHS = r"$$\begin{align} a &= b \\ c &< d \end{align}$$"
+# TeX that MathJax turns into a link or a style: the typeset SVG must keep neither
+HOSTILE_MATHS = r"$\href{javascript:window.PWNED=1}{x} + \style{background:url(https://x.test/t)}{y}$"
 PAYLOAD = "window.PWNED=1"
 
 HOSTILE_HTML = (f"<script>{PAYLOAD}</script><img src=x onerror='{PAYLOAD}'>"
@@ -108,7 +110,8 @@ def hostile_outputs() -> list:
 def hostile_notebook(*, key: bytes | None = None) -> nbformat.NotebookNode:
     trusted = CheckResult(INCORRECT, 0.0, "Check the sign inside the bracket.",
                           mistake="one-plus-sigma", exercise=ITEM)
-    written = new_markdown_cell(f"My derivation: {MATHS} and {DISPLAY_MATHS}\n\n{HOSTILE_HTML}",
+    written = new_markdown_cell(f"My derivation: {MATHS} and {DISPLAY_MATHS}, "
+                                f"{HOSTILE_MATHS}\n\n{HOSTILE_HTML}",
                                 metadata=_meta("w01-hessian-psd-written", grade=True,
                                                solution=True, points=3))
     nb = new_notebook(cells=[
@@ -134,10 +137,11 @@ def benign_notebook() -> nbformat.NotebookNode:
 
 
 def feedback_page(nb: nbformat.NotebookNode, course: Path) -> str:
-    """The course's configured HTMLExporter with nbgrader's feedback template (no gradebook)."""
-    from nbconvert.exporters import HTMLExporter
+    """The course's configured feedback exporter and template (no gradebook)."""
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
+
+    from mlfund.course._feedback import FeedbackExporter
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:  # what nbgrader's GetGrades adds from the gradebook
@@ -148,7 +152,8 @@ def feedback_page(nb: nbformat.NotebookNode, course: Path) -> str:
             meta["score"] = 0.0
     config = load_config(course)
     converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config)
-    exporter = HTMLExporter(parent=converter, config=converter.config)
+    assert converter.exporter_class is FeedbackExporter
+    exporter = FeedbackExporter(parent=converter, config=converter.config)
     resources = {"nbgrader": {"notebook": NOTEBOOK, "score": 0.0, "max_score": 13.0,
                               "late_penalty": 0.0, "student": "mallory"}}
     page, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -198,18 +203,22 @@ def test_does_the_feedback_page_run_nothing_from_a_hostile_notebook_yet_show_its
         tmp_path):
     page = feedback_page(hostile_notebook(), tmp_path)
     parsed = _parse(page)
-    # the only scripts are the template's own (MathJax, jQuery, require.js)
-    assert _scripts(page) == _scripts(feedback_page(benign_notebook(), tmp_path))
-    assert "<script" not in page[page.index("<body"):]
+    # the page loads no script at all: its maths is typeset already
+    assert _scripts(page) == [] == _scripts(feedback_page(benign_notebook(), tmp_path))
+    assert "<script" not in page
     assert all(PAYLOAD not in text for _, text in parsed.scripts)
     _assert_inert(parsed.elements)
     assert "onerror" not in page and "onmouseover" not in page  # dropped from allowed tags
     assert "widget-state" not in page and "html-manager" not in page  # no widget manager
     # a learner's script shows as text, for the instructor to see
     assert f"&lt;script&gt;{PAYLOAD}&lt;/script&gt;" in page
-    # the maths reaches MathJax as typed (& and < come back once the browser reads them)
+    # the maths is typeset by MathJax on the server: cell, written answer, output, comment
     text = "".join(parsed.text)
-    assert DISPLAY_MATHS in text and text.count(MATHS) >= 3  # cell, written answer, output
+    assert "$" not in text
+    formulas = [attrs.get("aria-label", "") for tag, attrs in parsed.elements
+                if tag == "mjx-container"]
+    assert formulas.count(MATHS.strip("$")) >= 3 and DISPLAY_MATHS.strip("$") in formulas
+    assert "x^2" in formulas and HOSTILE_MATHS.strip("$") in formulas
     # the trusted step's feedback keeps its look
     boxes = [attrs for tag, attrs in parsed.elements
              if tag == "div" and attrs.get("class") == "mlfund-check"]
@@ -219,13 +228,22 @@ def test_does_the_feedback_page_run_nothing_from_a_hostile_notebook_yet_show_its
 
 
 def _assert_inert(elements: list[tuple[str, dict]]) -> None:
-    """No event handler, no script URL, no style that loads, no frame or plug-in element."""
-    for tag, attrs in elements:
+    """No event handler, no script URL, no style that loads, no frame or plug-in element.
+
+    SVG comes only as typeset maths: each ``svg`` right inside an ``mjx-container``, with
+    links only inside itself (``href="#…"``) and no link element.
+    """
+    for (before, _), (tag, attrs) in zip([("", {})] + elements, elements, strict=False):
+        if tag == "svg":
+            assert before == "mjx-container", (before, tag)
+        if tag == "use":
+            assert all(v.startswith("#") for k, v in attrs.items() if k.endswith("href"))
         assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
         for name in ("href", "src", "style", "action", "formaction", "data"):
             value = (attrs.get(name) or "").replace(" ", "").lower()
             assert "javascript:" not in value and "url(" not in value, (tag, attrs)
-        assert tag not in ("iframe", "svg", "object", "embed", "form", "base"), (tag, attrs)
+        assert tag not in ("iframe", "object", "embed", "form", "base", "foreignobject",
+                           "script"), (tag, attrs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -458,7 +476,8 @@ def test_does_the_course_pipeline_keep_a_hostile_submission_off_the_instructors_
     assert "<script" not in page[page.index("<body"):]
     assert PAYLOAD not in "".join(text for _, text in parsed.scripts)
     _assert_inert(parsed.elements)  # the answer's source shows, escaped, as text
-    assert MATHS in "".join(parsed.text)
+    assert MATHS.strip("$") in [attrs.get("aria-label") for tag, attrs in parsed.elements
+                                if tag == "mjx-container"]  # typeset, not left for a CDN
 
     mlfund("report", WEEK)
     report = (course / "reports" / f"{WEEK}.html").read_text()

@@ -71,10 +71,31 @@ def record_schedule(course: Path) -> int:
     return count
 
 
-def release(week: str, course: Path, *, exchange: bool = False, force: bool = False) -> str:
-    """Generate the student version of ``week``; optionally release it to the exchange.
+def chosen_exchange(course: Path) -> bool:
+    """Whether the course names its exchange: ``init --exchange DIR`` or ``MLFUND_EXCHANGE``."""
+    import os
 
-    Releasing to the exchange a week already there needs ``force``
+    from mlfund.course._nbgrader import EXCHANGE_LINE
+
+    if os.environ.get("MLFUND_EXCHANGE"):
+        return True
+    stub = Path(course) / CONFIG_NAME
+    try:
+        text = stub.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(line.startswith(EXCHANGE_LINE) for line in text.splitlines())
+
+
+def release(week: str, course: Path, *, exchange: bool | None = False,
+            force: bool = False) -> str:
+    """Generate the student version of ``week``; release it to the exchange when asked.
+
+    ``exchange=None`` releases it to the exchange when the course has chosen one
+    (:func:`chosen_exchange`) and it exists, as nbgrader's own release does: the formgrader
+    then lists the week as released. A week already there is kept unless ``force``.
+    ``exchange=True`` always releases it (making the exchange ready first) and refuses a
+    week already there without ``force``
     (:func:`mlfund.course._exchange.release_to_exchange`).
     """
     grader = api(course)
@@ -83,6 +104,8 @@ def release(week: str, course: Path, *, exchange: bool = False, force: bool = Fa
         raise RuntimeError(f"nbgrader could not generate {week}:\n{result.get('log', '')[-2000:]}")
     folder = Path(grader.coursedir.format_path(grader.coursedir.release_directory, ".", week))
     text = f"Generated the student version of {week} in {folder}."
+    if exchange is None:
+        return text + _release_if_chosen(week, course, force=force)
     if exchange:
         from mlfund.course._exchange import release_to_exchange
 
@@ -90,3 +113,19 @@ def release(week: str, course: Path, *, exchange: bool = False, force: bool = Fa
         text += (f"\nReleased it to the exchange: {target}. Students run `nbgrader "
                  f"fetch_assignment {week}`.")
     return text
+
+
+def _release_if_chosen(week: str, course: Path, *, force: bool) -> str:
+    from mlfund.course._exchange import exchange_of, release_to_exchange
+
+    place = exchange_of(course)
+    if not chosen_exchange(course) or not place.root.is_dir():
+        return ("\nNot released to an exchange (the course names none): hand it out from "
+                "there; `--exchange` releases it to nbgrader's exchange, where the formgrader "
+                "lists it as released.")
+    if (place.outbound / week).exists() and not force:
+        return (f"\n{week} is already in the exchange ({place.outbound / week}): kept as it "
+                "was; `--force` replaces it.")
+    target = release_to_exchange(week, course, force=force)
+    return (f"\nReleased it to the course's exchange: {target}. Students run `nbgrader "
+            f"fetch_assignment {week}`.")

@@ -178,13 +178,17 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from mlfund.course._nbgrader import api
-    from mlfund.course._reports import export_grades
+    from mlfund.course._reports import export_grades, released_weeks
 
-    grader = api(_course_dir(args))
-    target = args.to or (_course_dir(args) / "grades.csv")
+    course = _course_dir(args)
+    grader = api(course)
+    target = args.to or (course / "grades.csv")
+    weeks = released_weeks(course)
     with open(target, "w", newline="", encoding="utf-8") as out:
-        rows = export_grades(grader.coursedir.db_url, grader.coursedir.course_id, out)
-    print(f"Wrote {rows} row(s) to {target}.")
+        rows = export_grades(grader.coursedir.db_url, grader.coursedir.course_id, out,
+                             weeks=weeks)
+    print(f"Wrote {rows} row(s) to {target}: a row per student and released week "
+          f"({', '.join(weeks) or 'none yet'}).")
     return 0
 
 
@@ -226,12 +230,17 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
                         "; MLFUND_EXCHANGE overrides both)")
     p.set_defaults(func=_private(cmd_init))
 
-    p = csub.add_parser("release", help="generate the student version of a week")
+    p = csub.add_parser("release", help="generate the student version of a week (and release "
+                                        "it to the course's exchange, if it has one)")
     p.add_argument("week", help="assignment id, e.g. w01")
-    p.add_argument("--exchange", action="store_true",
+    p.add_argument("--exchange", action="store_const", const=True, default=None,
                    help="also release it to nbgrader's exchange for `nbgrader fetch_assignment` "
                         "(the exchange of the course's nbgrader_config.py, see `init --exchange`"
-                        f"; default {DEFAULT_EXCHANGE})")
+                        f"; default {DEFAULT_EXCHANGE}). Without it, a course that named its "
+                        "exchange (init --exchange, MLFUND_EXCHANGE) releases there anyway, as "
+                        "nbgrader's release does, so the formgrader lists the week as released")
+    p.add_argument("--no-exchange", dest="exchange", action="store_const", const=False,
+                   help="only generate the student version, even in a course with an exchange")
     p.add_argument("--force", action="store_true",
                    help="replace the week if it is already in the exchange")
     p.set_defaults(func=_private(cmd_release))
@@ -268,7 +277,8 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
                    help="also release it to the exchange for `nbgrader fetch_feedback`")
     p.set_defaults(func=_private(cmd_feedback))
 
-    p = csub.add_parser("export", help="export grades as CSV (one row per student and week)")
+    p = csub.add_parser("export", help="export grades as CSV (one row per student and released "
+                                       "week: autograded, hand_graded, late_penalty, final)")
     p.add_argument("--to", type=Path, default=None, help="output file (default course/grades.csv)")
     p.set_defaults(func=_private(cmd_export))
 

@@ -26,6 +26,39 @@ class ItemRow:
     mistake: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenItem:
+    """A written answer: graded by a person, never by ``mlfund grade``."""
+
+    grade_id: str
+    points: float
+    answered: bool
+
+
+#: What the student version of a written answer holds until the learner writes in it.
+UNANSWERED = "YOUR ANSWER HERE"
+
+
+def written_items(path: str | os.PathLike[str]) -> list[WrittenItem]:
+    """The written (hand-graded) items of the notebook at ``path``, with their points.
+
+    Points come from the week's source notebook, as autograde restores them.
+    """
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    found = source_of(nb, path.resolve())
+    restore_as_autograde(nb, found[1] if found else None)
+    items = []
+    for cell in nb.cells:
+        if utils.is_grade(cell) and utils.is_solution(cell):
+            meta = cell.metadata["nbgrader"]
+            text = cell.source.strip()
+            items.append(WrittenItem(str(meta.get("grade_id", "")),
+                                     float(meta.get("points", 0) or 0),
+                                     bool(text) and text != UNANSWERED))
+    return items
+
+
 def execute_for_grading(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 60
                         ) -> str:
     """Run every cell as the autograder does: a confined one-shot kernel.
@@ -138,11 +171,15 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
                           memory_bytes=memory_bytes), isolation
 
 
-def format_table(rows: list[ItemRow]) -> str:
-    """A plain-text table of items, points and feedback."""
-    if not rows:
+def format_table(rows: list[ItemRow], *, written: list[WrittenItem] | tuple = ()) -> str:
+    """A plain-text table of items, points and feedback, then the total.
+
+    Written items are graded by a person: they show as awaiting hand grading, and the
+    total says so (``13/13 autograded + 3 to be graded by hand``).
+    """
+    if not rows and not written:
         return "No autograded items found in this notebook."
-    width = max(len(r.grade_id) for r in rows)
+    width = max(len(r.grade_id) for r in [*rows, *written])
     lines = [f"{'item':<{width}}  {'points':>9}  verdict     feedback"]
     for r in rows:
         feedback = r.feedback.replace("\n", " ")
@@ -150,7 +187,27 @@ def format_table(rows: list[ItemRow]) -> str:
             feedback = feedback[:87] + "..."
         lines.append(f"{r.grade_id:<{width}}  {r.earned:>4g}/{r.points:<4g}  {r.verdict:<10}  "
                      f"{feedback}")
+    for w in written:
+        status = (f"awaiting hand grading ({w.points:g} point{'s' if w.points != 1 else ''})"
+                  if w.answered else f"no answer yet ({w.points:g} points, graded by hand)")
+        lines.append(f"{w.grade_id:<{width}}  {'':>9}  {'written':<10}  {status}")
+    lines.append(f"{'total':<{width}}  {total_line(rows, written)}")
+    return "\n".join(lines)
+
+
+def total_line(rows: list[ItemRow], written: list[WrittenItem] | tuple = ()) -> str:
+    """``13/13 autograded + 3 to be graded by hand``, as the feedback page says it.
+
+    Examples
+    --------
+    >>> total_line([ItemRow("a", 2.0, 1.0, "incorrect", "", None)],
+    ...            [WrittenItem("w", 3.0, True)])
+    '1/2 autograded + 3 to be graded by hand'
+    """
     total = sum(r.earned for r in rows)
     possible = sum(r.points for r in rows)
-    lines.append(f"{'total':<{width}}  {total:>4g}/{possible:<4g}")
-    return "\n".join(lines)
+    text = f"{total:g}/{possible:g} autograded"
+    pending = sum(w.points for w in written)
+    if pending:
+        text += f" + {pending:g} to be graded by hand"
+    return text

@@ -16,34 +16,68 @@ import nbformat
 
 from mlfund.course._trusted import RESULT_MIME_TYPE
 
-EXPORT_COLUMNS = ("student_id", "assignment", "score", "max_score", "code_score",
-                  "written_score", "late_penalty", "needs_manual_grade", "timestamp")
+EXPORT_COLUMNS = ("student_id", "assignment", "autograded", "hand_graded", "late_penalty",
+                  "final", "max_score", "awaiting_hand_grading", "days_late", "submitted")
+"""``grades.csv``: points earned by autograding and by hand, the late penalty (the week's
+policy applied to both), ``final`` = their sum less the penalty, and the points of written
+answers nobody has graded yet (``final`` is not final while that is above 0)."""
 
 
-def export_grades(db_url: str, course_id: str, out: io.TextIOBase) -> int:
-    """Write one CSV row per student and assignment; return the number of rows."""
+def export_grades(db_url: str, course_id: str, out: io.TextIOBase, *,
+                  weeks: Iterable[str] | None = None) -> int:
+    """Write one CSV row per student and released week; return the number of rows.
+
+    ``weeks`` are the released weeks (:func:`released_weeks`); ``None`` writes every
+    assignment of the gradebook. A student with no submission of a week gets a row of 0.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
+    from mlfund.course._totals import submission_totals
+
+    wanted = None if weeks is None else set(weeks)
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     rows = 0
     with Gradebook(db_url, course_id) as gb:
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
+            if wanted is not None and assignment.name not in wanted:
+                continue
             for student in sorted(gb.students, key=lambda s: s.id):
                 try:
+                    totals = submission_totals(gb, assignment.name, student.id)
                     sub = gb.find_submission(assignment.name, student.id)
                 except MissingEntry:
-                    writer.writerow([student.id, assignment.name, 0.0, assignment.max_score,
-                                     0.0, 0.0, 0.0, False, ""])
+                    writer.writerow([student.id, assignment.name, 0.0, 0.0, 0.0, 0.0,
+                                     assignment.max_score, 0.0, 0, ""])
                 else:
-                    writer.writerow([student.id, assignment.name, round(sub.score, 6),
-                                     sub.max_score, round(sub.code_score or 0, 6),
-                                     round(sub.written_score or 0, 6),
-                                     round(sub.late_submission_penalty or 0, 6),
-                                     sub.needs_manual_grade,
+                    days = totals.lateness.days_late if totals.lateness else 0
+                    writer.writerow([student.id, assignment.name, totals.autograded,
+                                     totals.hand_graded, totals.late_penalty, totals.final,
+                                     totals.max_score, totals.awaiting, days,
                                      sub.timestamp.isoformat() if sub.timestamp else ""])
                 rows += 1
     return rows
+
+
+def released_weeks(course_dir: Path) -> list[str]:
+    """Weeks released to the students: generated in the course's ``release`` folder (as
+    ``mlfund course release`` and nbgrader do), in the exchange, or with submissions."""
+    from mlfund.course._nbgrader import assignments
+
+    course_dir = Path(course_dir)
+    found = set()
+    for week in assignments():
+        if ((course_dir / "release" / week).is_dir()
+                or any((course_dir / "submitted").glob(f"*/{week}"))):
+            found.add(week)
+    try:
+        from mlfund.course._exchange import exchange_of
+
+        outbound = exchange_of(course_dir).outbound
+        found.update(p.name for p in outbound.iterdir() if p.is_dir())
+    except Exception:  # no exchange, or one this user cannot list: the course folder says
+        pass
+    return sorted(found)
 
 
 @dataclass

@@ -7,9 +7,12 @@ preprocessor on every ``HTMLExporter`` and replaces the exporter's ``markdown2ht
 by :func:`safe_markdown2html`, so that:
 
 - markdown (cells, ``text/markdown`` outputs, comments) is rendered, then cleaned by the
-  allow-list of :mod:`mlfund.course._sanitize`; maths stays ``$…$`` for MathJax;
+  allow-list of :mod:`mlfund.course._sanitize`; its maths is typeset on the server as
+  MathJax's SVG, cleaned by its own allow-list (:mod:`mlfund.course._maths`), so the page
+  shows formulas offline and with scripts off;
 - outputs keep only text, LaTeX, PNG/JPEG and cleaned HTML: ``application/javascript``,
-  widget views, SVG and unknown types are dropped; raw cells are cleaned;
+  widget views, SVG and unknown types are dropped; raw cells are cleaned; LaTeX outputs
+  are typeset on the server too;
 - metadata the page template prints or acts on is made harmless: the notebook's widget
   state is dropped (it would load the widget manager), cell tags become strings, and
   nbgrader metadata whose ``grade_id`` is not a plain identifier is removed.
@@ -46,7 +49,7 @@ def safe_markdown2html(context: Any, source: Any) -> str:
     resources = context.get("resources", {}) or {}
     path = resources.get("metadata", {}).get("path", "") if hasattr(resources, "get") else ""
     return render_markdown(source, attachments=attachments if isinstance(attachments, dict)
-                           else {}, path=str(path or ""))
+                           else {}, path=str(path or ""), maths=True)
 
 
 class SanitizeLearnerContent(Preprocessor):
@@ -58,6 +61,11 @@ class SanitizeLearnerContent(Preprocessor):
         Unicode(), default_value=list(SAFE_OUTPUT_TYPES),
         help="Output types shown on instructors' pages; text/html is cleaned, text/markdown "
              "rendered and cleaned; anything else (JavaScript, widgets, SVG) is dropped.",
+    ).tag(config=True)
+
+    typeset_maths = Bool(
+        True, help="Whether text/latex outputs (sympy's) are typeset on the server as "
+                   "MathJax's SVG, so that the page shows them without a script.",
     ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
@@ -75,9 +83,23 @@ class SanitizeLearnerContent(Preprocessor):
         metadata = cell.setdefault("metadata", NotebookNode())
         _tidy_metadata(metadata)
         if cell.cell_type == "code":
-            cell.outputs = safe_outputs(cell.get("outputs", []), keep=self.output_types)
+            cell.outputs = safe_outputs(cell.get("outputs", []), keep=self.output_types,
+                                        maths=self.typeset_maths)
+            if self.typeset_maths:
+                _typeset_latex_outputs(cell.outputs)
         elif cell.cell_type == "raw":
             cell.source = clean_html(cell.source)
+
+
+def _typeset_latex_outputs(outputs: list) -> None:
+    """A ``text/latex`` output without HTML gets its maths typeset as ``text/html``."""
+    from mlfund.course._maths import latex_output_to_html
+
+    for output in outputs:
+        data = output.get("data")
+        if isinstance(data, dict) and isinstance(data.get("text/latex"), str) \
+                and "text/html" not in data:
+            data["text/html"] = latex_output_to_html(data["text/latex"])
 
 
 def _text(value: Any) -> str:

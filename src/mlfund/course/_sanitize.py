@@ -9,8 +9,10 @@ who opens the feedback or the formgrader. This module defends those pages:
   properties (with ``bleach``, the sanitiser nbconvert itself uses); everything else is
   escaped, so it shows as text and never runs;
 - :func:`render_markdown` renders markdown with nbconvert's own renderer first and cleans
-  the HTML that comes out, so that the maths (``$…$``, ``$$…$$``) reaches MathJax as the
-  learner typed it while raw HTML inside the markdown is cleaned like any other HTML;
+  the HTML that comes out, so that raw HTML inside the markdown is cleaned like any other
+  HTML; the maths (``$…$``, ``$$…$$``, ``\\begin{align}``) is left as typed, or, with
+  ``maths=True``, set aside before the cleaning and put back typeset by MathJax on the
+  server (:mod:`mlfund.course._maths`), after it;
 - :func:`safe_outputs` keeps only output types that no viewer executes (text, LaTeX,
   PNG and JPEG images, cleaned HTML) and drops JavaScript, widgets, SVG and anything
   unknown, saying in a plain-text line what was removed.
@@ -22,6 +24,7 @@ autograded notebook). ``tests/course/test_html_safety.py`` shows each defence.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -156,12 +159,25 @@ def clean_html(text: Any) -> str:
     return _CLEANER.clean(str(text))
 
 
+def clean_css(style: str) -> str:
+    """A ``style=`` value with only the allowed properties whose values load nothing.
+
+    Examples
+    --------
+    >>> clean_css("vertical-align: -0.5ex; background: url(https://x.example/t.png)")
+    'vertical-align:-0.5ex'
+    """
+    return _SafeCSS().sanitize_css(style)
+
+
 def render_markdown(source: Any, *, attachments: Mapping | None = None, path: str = "",
-                    anchor_link_text: str = "¶") -> str:
+                    anchor_link_text: str = "¶", maths: bool = False) -> str:
     """Markdown rendered by nbconvert's renderer, then cleaned with :func:`clean_html`.
 
     The maths is left as text for MathJax: ``$a<b$`` comes out as ``$a&lt;b$``, which the
-    browser reads back as ``$a<b$``.
+    browser reads back as ``$a<b$``. With ``maths`` it is typeset on the server instead
+    (:func:`mlfund.course._maths.render_tex`): taken out before the cleaning, so that the
+    cleaner never sees TeX, and put back as MathJax's SVG, cleaned by its own allow-list.
 
     Examples
     --------
@@ -172,10 +188,42 @@ def render_markdown(source: Any, *, attachments: Mapping | None = None, path: st
 
     if isinstance(source, list):
         source = "".join(str(part) for part in source)
-    renderer = IPythonRenderer(escape=False, attachments=dict(attachments or {}),
-                               embed_images=False, path=path,
-                               anchor_link_text=anchor_link_text, exclude_anchor_links=False)
-    return clean_html(MarkdownWithMath(renderer=renderer).render(str(source))).strip()
+    options = dict(escape=False, attachments=dict(attachments or {}), embed_images=False,
+                   path=path, anchor_link_text=anchor_link_text, exclude_anchor_links=False)
+    if not maths:
+        renderer = IPythonRenderer(**options)
+        return clean_html(MarkdownWithMath(renderer=renderer).render(str(source))).strip()
+    from mlfund.course._maths import MathsSlots
+
+    slots = MathsSlots()
+    renderer = _typesetting_renderer()(slots, **options)
+    cleaned = clean_html(MarkdownWithMath(renderer=renderer).render(str(source))).strip()
+    return slots.fill(cleaned)
+
+
+@functools.lru_cache(maxsize=1)
+def _typesetting_renderer() -> type:
+    from nbconvert.filters.markdown_mistune import IPythonRenderer
+
+    class TypesettingRenderer(IPythonRenderer):
+        """nbconvert's renderer, with each formula handed to a :class:`MathsSlots`."""
+
+        def __init__(self, slots, **options: Any) -> None:
+            super().__init__(**options)
+            self._slots = slots
+
+        def block_math(self, body: str) -> str:
+            return self._slots.hold(body, display=True, source=f"$${body}$$")
+
+        def inline_math(self, body: str) -> str:
+            return self._slots.hold(body, display=False, source=f"${body}$")
+
+        def latex_environment(self, name: str, body: str) -> str:
+            tex = f"\\begin{{{name}}}{body}\\end{{{name}}}"
+            return self._slots.hold(tex, display=True, source=tex)
+
+    return TypesettingRenderer
+
 
 
 def _text(value: Any) -> str:
@@ -184,7 +232,8 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _safe_data(data: Any, keep: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
+def _safe_data(data: Any, keep: Iterable[str], maths: bool = False
+               ) -> tuple[dict[str, Any], list[str]]:
     """The representations of one output that may be shown, and the names of the others."""
     data = data if isinstance(data, Mapping) else {}
     kept: dict[str, Any] = {}
@@ -201,7 +250,7 @@ def _safe_data(data: Any, keep: Iterable[str]) -> tuple[dict[str, Any], list[str
             kept[mime] = clean_html(value)
         elif mime == "text/markdown":
             if "text/html" not in data:
-                kept["text/html"] = render_markdown(value)
+                kept["text/html"] = render_markdown(value, maths=maths)
         else:
             kept[mime] = _text(value)
     return kept, removed
@@ -219,8 +268,12 @@ def _safe_metadata(metadata: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def safe_output(output: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES) -> dict | None:
-    """One output with only what may be shown, or ``None`` for an output of unknown type."""
+def safe_output(output: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES,
+                maths: bool = False) -> dict | None:
+    """One output with only what may be shown, or ``None`` for an output of unknown type.
+
+    With ``maths``, the maths of a ``text/markdown`` output is typeset on the server
+    (see :func:`render_markdown`)."""
     if not isinstance(output, Mapping):
         return None
     kind = output.get("output_type")
@@ -236,7 +289,7 @@ def safe_output(output: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES) -> dict
     if kind not in ("display_data", "execute_result"):
         return None
     keep = tuple(keep)
-    data, removed = _safe_data(output.get("data"), keep)
+    data, removed = _safe_data(output.get("data"), keep, maths)
     if removed and not data:
         data["text/plain"] = f"[output removed: {', '.join(sorted(removed))[:200]}]"
     cleaned: dict[str, Any] = {"output_type": kind, "data": data,
@@ -247,7 +300,8 @@ def safe_output(output: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES) -> dict
     return cleaned
 
 
-def safe_outputs(outputs: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES) -> list:
+def safe_outputs(outputs: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES,
+                 maths: bool = False) -> list:
     """The outputs of a learner's cell, each reduced by :func:`safe_output`.
 
     Examples
@@ -262,7 +316,7 @@ def safe_outputs(outputs: Any, *, keep: Iterable[str] = SAFE_OUTPUT_TYPES) -> li
     keep = tuple(keep)
     found = []
     for output in outputs if isinstance(outputs, list) else []:
-        cleaned = safe_output(output, keep=keep)
+        cleaned = safe_output(output, keep=keep, maths=maths)
         if cleaned is not None:
             found.append(from_dict(cleaned))
     return found

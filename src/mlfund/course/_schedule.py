@@ -63,6 +63,21 @@ class LatePolicy:
             return float(score)
         return float(min(score, score * self.fraction * days))
 
+    def describe(self) -> str:
+        """The policy in words, as the feedback states it.
+
+        Examples
+        --------
+        >>> LatePolicy.parse("per_day:0.1:5").describe()
+        '10% of the score for each started day late, all of it after 5 days'
+        """
+        if self.kind == "none":
+            return "no penalty for late work"
+        if self.kind == "zero":
+            return "late work scores 0"
+        return (f"{self.fraction:.0%} of the score for each started day late, all of it after "
+                f"{self.max_days} day{'s' if self.max_days != 1 else ''}")
+
     def __str__(self) -> str:
         if self.kind == "per_day":
             return f"per_day:{self.fraction:g}:{self.max_days}"

@@ -99,9 +99,30 @@ def lab_command(dest: Path, *, port: int | None = None, no_browser: bool = False
     return cmd
 
 
+LAB_CONFIG = Path(__file__).resolve().parent / "lab_config"
+"""The learner's JupyterLab settings: nbgrader's instructor tools (the formgrader, *Create
+Assignment*, the *Validate* button, the course and assignment lists) and JupyterLab's news
+pop-up are turned off; the check cells are the learner's feedback."""
+
+
+def lab_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the learner's JupyterLab settings.
+
+    :data:`LAB_CONFIG` is put first on ``JUPYTER_CONFIG_PATH``: it wins over the
+    installation's own settings (which turn nbgrader on) and leaves the learner's own
+    folder (``~/.jupyter``) as it is.
+    """
+    env = dict(os.environ if base is None else base)
+    paths = [str(LAB_CONFIG), *[p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
+                                if p and p != str(LAB_CONFIG)]]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
+
+
 def open_workbook(dest: Path | None = None, *, port: int | None = None,
                   no_browser: bool = False) -> int:
     """Start JupyterLab on the workbook (blocks until the server stops)."""
     dest = Path(dest or default_workbook())
     dest.mkdir(parents=True, exist_ok=True)
-    return subprocess.call(lab_command(dest, port=port, no_browser=no_browser))
+    return subprocess.call(lab_command(dest, port=port, no_browser=no_browser),
+                           env=lab_environment())
