@@ -97,6 +97,8 @@ def test_does_latex_read_as_maths(text, expected):
     ("0.333*z", "0.333 is 1/3 rounded: write 1/3"),
     ("3.14*z", "3.14 is pi rounded: write pi"),
     ("1.96*z", "1.96 is a rounded normal quantile"),
+    ("1e300*z", "too large or too long"),
+    ("0.1234567890123456789012345678901*z", "too large or too long"),
     ("", "empty"),
     ("z" * 3000, "too long"),
     ("sigma", "without its argument"),

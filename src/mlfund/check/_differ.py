@@ -103,8 +103,10 @@ def _constant(values: list[complex]) -> complex | None:
 
 def _shown(value: complex) -> str | None:
     """A factor or a term as a learner reads it: 2, 1/2, -3/4; None if not that simple."""
+    if abs(value.imag) > 1e-12 or not abs(value.real) < 1e6:
+        return None
     near = Fraction(value.real).limit_denominator(SHOWN_DENOMINATOR)
-    if abs(value.imag) > 1e-12 or not _same(complex(float(near)), complex(value.real, 0)):
+    if not _same(complex(float(near)), complex(value.real, 0)):
         return None
     return str(near)
 

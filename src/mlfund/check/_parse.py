@@ -220,6 +220,8 @@ def exact_decimal(text: str, symbols: Mapping[str, Any] = {}) -> sp.Rational:  #
         value = sp.Rational(text)
     except (TypeError, ValueError, SyntaxError):
         raise ParseError(f"the number {text[:20]!r} cannot be read.") from None
+    if abs(value.p) >= 10**MAX_INT_DIGITS or value.q >= 10**MAX_INT_DIGITS:
+        raise ParseError(f"the number {text[:20]} is too large or too long to read exactly.")
     if value.q <= SHORT_DENOMINATOR:
         return value
     magnitude = abs(float(value))
@@ -246,8 +248,6 @@ def exact_decimal(text: str, symbols: Mapping[str, Any] = {}) -> sp.Rational:  #
             shown = f"{'-' if value < 0 else ''}{near}"
             raise ParseError(f"{text} is {shown} rounded: write {shown}, an exact form is "
                              "asked (a decimal is read exactly as written).")
-    if magnitude > 1e15 or value.q > 10**MAX_INT_DIGITS:
-        raise ParseError(f"the decimal {text[:20]} is too long to read exactly.")
     return value
 
 
