@@ -202,6 +202,18 @@ def test_are_typed_forms_of_declared_names_read(exercise_id, answer, expected):
         assert "Write multiplication with *" in result.feedback
 
 
+def test_are_typeset_names_of_sympy_symbols_read_as_declared():
+    x_1, x_2, y_1, y_2, w = sp.symbols("x_1 x_2 y_1 y_2 w")
+    sigma = sp.Function("sigma")
+    answer = ((sigma(w * x_1) - y_1) * x_1 + (sigma(w * x_2) - y_2) * x_2) / 2
+    assert verdict_of("w01-logistic-gradient-scalar", answer).verdict == CORRECT
+    lam_min, lam_max = sp.symbols("lambda_min lambda_max", positive=True)
+    assert verdict_of("w02-optimal-lr", 2 / (lam_min + lam_max)).verdict == CORRECT
+    assert verdict_of("w02-optimal-lr", 1 / lam_max).mistake == "one-over-lambda-max"
+    result = verdict_of("w02-optimal-lr", 2 / (sp.Symbol("lambda_mid") + lam_max))
+    assert result.verdict == INVALID and "unknown symbol 'lambda_mid'" in result.feedback
+
+
 def test_does_a_missing_star_say_where():
     result = verdict_of("w01-sigmoid-derivative", "sigma(z)(1 - sigma(z))")
     assert result.verdict == INVALID

@@ -18,6 +18,8 @@ from mlfund.check._parse import (
     MAX_DEPTH,
     ParseError,
     _power,
+    _typeset_index,
+    _typeset_key,
     exact_decimal,
     standard_normal_cdf,
 )
@@ -165,8 +167,13 @@ def _decode(tree: Any, symbols: dict[str, sp.Symbol], functions: dict[str, Calla
         if not isinstance(name, str):
             raise TreeError("the captured expression is malformed.")
         if name not in symbols:
+            # a declared name in a typeset form: Symbol("x_1") for x1, "lambda_min" for lam_min
+            declared = _typeset_index(tuple(symbols)).get(_typeset_key(name))
+            if declared is not None:
+                return symbols[declared]
             allowed = ", ".join(sorted(symbols)) or "none"
-            raise TreeError(f"unknown symbol {name!r}; this exercise's symbols are {allowed}.")
+            raise TreeError(f"unknown symbol {name[:40]!r}; this exercise's symbols are "
+                            f"{allowed}.")
         return symbols[name]
     if kind == "Integer":
         value = tree.get("v")
