@@ -2,7 +2,7 @@
 """Set up mlfund in a local virtual environment, then open the workbook or run the tests.
 
     python3 run.py lab     # set up, copy the new weeks into workbook/, open JupyterLab
-    python3 run.py test    # set up, lint, run the whole test suite
+    python3 run.py test    # set up with the test tools, lint, run the whole test suite
 
 Only the standard library is used here, so the script runs on a machine that has nothing
 but python3 and pip. The environment lives in ``.venv/`` and is reinstalled only when
@@ -34,22 +34,30 @@ def _run(cmd: list[str | os.PathLike[str]], **kwargs) -> int:
     return subprocess.call([str(c) for c in cmd], **kwargs)
 
 
-def ensure_environment() -> Path:
-    """Create ``.venv`` and install mlfund with its test extra, if anything changed."""
+def ensure_environment(*, test: bool = False) -> Path:
+    """Create ``.venv`` and install mlfund, if anything changed.
+
+    A learner's environment (``lab``) gets mlfund and what its notebooks need; ``test``
+    adds the test tools (pytest, ruff, Playwright, ...). The stamp records which.
+    """
     if sys.version_info < (3, 10):  # noqa: UP036 (run.py may be started by an older Python)
         sys.exit(f"mlfund needs Python >= 3.10; this is {sys.version.split()[0]}.")
     python = _venv_python()
     if not python.exists():
         print(f"Creating a virtual environment in {VENV.name}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
-        print("Installing mlfund and its dependencies (first run only) ...", flush=True)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    have = STAMP.read_text().split() if STAMP.exists() else []
+    if not have or have[0] != digest or (test and "test" not in have[1:]):
+        what = "mlfund, its dependencies and the test tools" if test else "mlfund"
+        print(f"Installing {what} (first run only) ...", flush=True)
         quiet = ["--quiet"] if os.environ.get("CI") else []
-        code = _run([python, "-m", "pip", "install", *quiet, "--editable", f"{ROOT}[test]"])
+        target = f"{ROOT}[test]" if test else str(ROOT)
+        code = _run([python, "-m", "pip", "install", *quiet, "--editable", target])
         if code != 0:
             sys.exit(f"pip install failed with exit code {code}.")
-        STAMP.write_text(wanted)
+        kept = test or (have[:1] == [digest] and "test" in have[1:])
+        STAMP.write_text(" ".join([digest, *(["test"] if kept else [])]))
     return python
 
 
@@ -67,12 +75,14 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    python = ensure_environment()
+    python = ensure_environment(test=True)
     code = _run([python, "-m", "ruff", "check", "src", "tests", "autograder", "benchmarks",
                  "run.py"], cwd=ROOT)
     if code != 0:
         return code
-    jobs = ["-n", "auto"] if not any(a.startswith("-n") for a in args.pytest_args) else []
+    # the browser tests share one graded course and servers: one worker runs them all
+    jobs = (["-n", "auto", "--dist", "loadgroup"]
+            if not any(a.startswith("-n") for a in args.pytest_args) else [])
     code = _run([python, "-m", "pytest", *jobs, *args.pytest_args], cwd=ROOT)
     if code == 5:
         print("pytest collected no tests.", file=sys.stderr)
