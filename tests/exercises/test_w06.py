@@ -43,7 +43,7 @@ def test_is_the_unpooled_se_the_half_width_of_statsmodels_wald_over_z():
     x_a, size_a, x_b, size_b = 130, 1000, 200, 1800
     low, high = confint_proportions_2indep(x_a, size_a, x_b, size_b, method="wald",
                                            compare="diff")
-    se = float(expression("w06-unpooled-se", p_a=x_a / size_a, n_a=size_a,
+    se = float(expression("w06-unpooled-se-derivation", p_a=x_a / size_a, n_a=size_a,
                           p_b=x_b / size_b, n_b=size_b))
     assert se == pytest.approx((high - low) / 2 / ndtri(0.975), rel=1e-10)
 
@@ -114,13 +114,26 @@ def test_do_pooled_and_unpooled_pvalues_differ_beyond_the_tolerance():
 
 def test_is_the_sample_size_formula_the_numeric_reference_at_the_quantiles():
     z_alpha, z_beta = sp.symbols("z_alpha z_beta", positive=True)
-    formula = SPECS["w06-sample-size-formula"].reference(p_a=p_a, p_b=p_b, z_alpha=z_alpha,
-                                                         z_beta=z_beta)
+    formula = SPECS["w06-sample-size-derivation"].reference(p_a=p_a, p_b=p_b, z_alpha=z_alpha,
+                                                            z_beta=z_beta)
     base, target = w06.SAMPLE_SIZE_BASELINE, w06._target_proportion()
     value = float(formula.subs({p_a: base, p_b: target, z_alpha: ndtri(0.975),
                                 z_beta: ndtri(0.8)}))
     assert math.ceil(value) == SPECS["w06-sample-size"].reference()
     assert formula == symbolic.sample_size_two_proportions(p_a, p_b, z_alpha, z_beta)
+
+
+def test_does_the_derivations_answer_solve_its_start():
+    from mlfund.check._chain import _start, space_of
+
+    space = space_of(SPECS["w06-sample-size-derivation"])
+    n_value = space.call(SPECS["w06-sample-size-derivation"].reference)
+    _, ((lhs, rhs),) = _start(space)
+    at = {space.symbols["p_a"]: sp.Rational(3, 100), space.symbols["p_b"]: sp.Rational(1, 20),
+          space.symbols["z_alpha"]: sp.Rational(196, 100), space.symbols["z_beta"]: 1}
+    root = n_value.subs(at)
+    assert sp.N((lhs - rhs).subs(at).subs(space.symbols["n"], root), 30) == pytest.approx(0,
+                                                                                      abs=1e-25)
 
 
 def test_does_the_sample_size_match_statsmodels_onetail_helper():

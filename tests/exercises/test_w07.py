@@ -34,10 +34,21 @@ def test_is_the_decomposition_exact_on_a_two_point_distribution():
     second = sum((fh**2) for fh, _ in outcomes) / 4
     no_noise = sum((f - fh) ** 2 for fh, _ in outcomes) / 4
     full = sum((f + eps - fh) ** 2 for fh, eps in outcomes) / 4
-    assert sp.expand(second - SPECS["w07-second-moment"].reference(m=m, v=v)) == 0
-    assert sp.expand(no_noise - SPECS["w07-error-no-noise"].reference(f=f, m=m, v=v)) == 0
-    assert sp.expand(full - SPECS["w07-error-decomposition"].reference(
+    assert sp.expand(second - (m**2 + v)) == 0
+    assert sp.expand(no_noise - ((f - m) ** 2 + v)) == 0
+    assert sp.expand(full - SPECS["w07-bias-variance-derivation"].reference(
         f=f, m=m, v=v, sigma=sigma)) == 0
+
+
+def test_does_the_derivations_start_evaluate_to_the_two_point_expectation():
+    """The checker's E[...] of the start, with f̂ and ε as declared, is the same number."""
+    from mlfund.check._chain import _start, space_of
+
+    space = space_of(SPECS["w07-bias-variance-derivation"])
+    _, (value,) = _start(space)
+    names = {s.name: s for s in value.free_symbols}
+    expected = (names["f"] - names["m"]) ** 2 + names["v"] + names["sigma"] ** 2
+    assert sp.expand(value - expected) == 0
 
 
 @pytest.mark.parametrize("probe", w07._bias_variance_probes())

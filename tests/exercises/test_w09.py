@@ -142,12 +142,16 @@ def test_do_the_ece_probes_put_probabilities_at_the_ends():
 
 
 def test_is_the_threshold_where_the_expected_costs_meet():
-    cost_flag = _ref("w09-cost-of-acting", p=p, C_FP=C_FP, C_FN=C_FN)
-    cost_pass = _ref("w09-cost-of-passing", p=p, C_FP=C_FP, C_FN=C_FN)
-    assert sp.simplify(cost_flag - C_FP * (1 - p)) == 0      # only a false positive costs
-    assert sp.simplify(cost_pass - C_FN * p) == 0             # only a false negative costs
+    spec = exercises.get("w09-cost-threshold-derivation")
+    # the derivation's expected costs are the library's
+    cost_flag = symbolic.expected_cost_of_positive(p, C_FP)
+    cost_pass = symbolic.expected_cost_of_negative(p, C_FN)
+    names = {"p": p, "C_FP": C_FP, "C_FN": C_FN}
+    stated = {k: sp.sympify(v, locals=names) for k, v in spec.derivation.definitions.items()}
+    assert sp.simplify(stated["cost_flag"] - cost_flag) == 0     # only a false positive costs
+    assert sp.simplify(stated["cost_pass"] - cost_pass) == 0     # only a false negative costs
     (meet,) = sp.solve(sp.Eq(cost_flag, cost_pass), p)
-    assert sp.simplify(_ref("w09-cost-threshold", p=p, C_FP=C_FP, C_FN=C_FN) - meet) == 0
+    assert sp.simplify(spec.reference(C_FP=C_FP, C_FN=C_FN) - meet) == 0
 
 
 def test_is_the_fraud_threshold_the_review_cost_over_the_chargeback():

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 # --- the experiments of the word problems ---------------------------------------------
 
@@ -97,6 +97,12 @@ def _pooled_se(p_a, n_a, p_b, n_b):
 
     p = _pooled(p_a, n_a, p_b, n_b)
     return sp.sqrt(p * (1 - p) * (1 / n_a + 1 / n_b))
+
+
+def _sqrt(value):
+    import sympy as sp
+
+    return sp.sqrt(value)
 
 
 def _unpooled_se(p_a, n_a, p_b, n_b):
@@ -329,11 +335,25 @@ _FORBIDDEN = ("statsmodels", "scipy.stats", "sklearn", "mlfund.inference")
 EXERCISES = (
     # 1. the confidence interval of a difference
     Exercise(
-        id="w06-unpooled-se",
-        kind="expression",
-        prompt="Standard error of p̂_a − p̂_b for two independent arms, in p_a, n_a, p_b, n_b.",
+        id="w06-unpooled-se-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive the standard error of p̂_a − p̂_b for two independent arms, from "
+               "sqrt(Var(p̂_a − p̂_b)), line by line, in p_a, n_a, p_b, n_b.",
         reference=lambda p_a, n_a, p_b, n_b: _unpooled_se(p_a, n_a, p_b, n_b),
         symbols=_RATES,
+        derivation=Derivation(
+            start="sqrt(Var(phat_a - phat_b))",
+            chain=("sqrt(Var(phat_a - phat_b))",
+                   "sqrt(Var(phat_a) + Var(phat_b))",
+                   "sqrt(p_a*(1 - p_a)/n_a + p_b*(1 - p_b)/n_b)"),
+            form=("p_a", "n_a", "p_b", "n_b"),
+            form_phrase="in p_a, n_a, p_b and n_b, with no Var left",
+            random={"phat_a": ("p_a", "p_a*(1 - p_a)/n_a"),
+                    "phat_b": ("p_b", "p_b*(1 - p_b)/n_b")},
+            hints=("The arms are independent: Var(A − B) = Var(A) + Var(B).",
+                   "p̂ = X/n with X binomial(n, p): Var(p̂) = np(1 − p)/n² = p(1 − p)/n."),
+        ),
         mistakes=(
             Mistake("pooled-se-in-ci", "That is the pooled standard error of the z-test, which "
                     "assumes p_a = p_b. A confidence interval makes no such assumption: each arm "
@@ -352,7 +372,6 @@ EXERCISES = (
                     "the total number of users.",
                     form="sqrt((p_a*(1 - p_a) + p_b*(1 - p_b))/(n_a + n_b))"),
         ),
-        hint="Var(p̂) = p(1 − p)/n for each arm, and the arms are independent.",
     ),
     Exercise(
         id="w06-wald-diff-ci",
@@ -496,36 +515,54 @@ EXERCISES = (
     ),
     # 3. sample size and minimum detectable effect
     Exercise(
-        id="w06-sample-size-formula",
-        kind="expression",
-        prompt="Users per arm to detect p_a vs p_b with a two-sided z-test, in p_a, p_b, "
-               "z_alpha = z_{1−α/2} and z_beta = z_{1−β}.",
+        id="w06-sample-size-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Users per arm to detect p_a vs p_b with a two-sided z-test at power 1 − β: "
+               "from the power condition |p_a − p_b| = z_alpha·SE₀ + z_beta·SE₁ (SE₀ under H0 "
+               "with p̄ = (p_a + p_b)/2, SE₁ under H1, each per arm of n users), solve for n, "
+               "line by line.",
         reference=lambda p_a, p_b, z_alpha, z_beta: _sym().sample_size_two_proportions(
             p_a, p_b, z_alpha, z_beta),
-        symbols={"p_a": "probability", "p_b": "probability", "z_alpha": "positive",
-                 "z_beta": "positive"},
+        symbols={"n": "positive", "p_a": "probability", "p_b": "probability",
+                 "z_alpha": "positive", "z_beta": "positive"},
+        constraints=("p_a != p_b",),
+        derivation=Derivation(
+            start="Abs(p_a - p_b) = z_alpha*sqrt(2*pbar*(1 - pbar)/n) "
+                  "+ z_beta*sqrt((p_a*(1 - p_a) + p_b*(1 - p_b))/n)",
+            chain=("Abs(p_a - p_b) = z_alpha*sqrt(2*pbar*(1 - pbar)/n) "
+                   "+ z_beta*sqrt((p_a*(1 - p_a) + p_b*(1 - p_b))/n)",
+                   "sqrt(n)*Abs(p_a - p_b) = z_alpha*sqrt(2*pbar*(1 - pbar)) "
+                   "+ z_beta*sqrt(p_a*(1 - p_a) + p_b*(1 - p_b))",
+                   "sqrt(n) = (z_alpha*sqrt(2*pbar*(1 - pbar)) "
+                   "+ z_beta*sqrt(p_a*(1 - p_a) + p_b*(1 - p_b)))/Abs(p_a - p_b)",
+                   "n = (z_alpha*sqrt(2*pbar*(1 - pbar)) "
+                   "+ z_beta*sqrt(p_a*(1 - p_a) + p_b*(1 - p_b)))**2/(p_a - p_b)**2"),
+            form=("p_a", "p_b", "z_alpha", "z_beta", "pbar", "abs"),
+            form_phrase="solved for n, in p_a, p_b, z_alpha, z_beta (and p̄)",
+            unknown="n",
+            definitions={"pbar": "(p_a + p_b)/2"},
+            hints=("Both standard errors carry 1/√n: multiply the equation by √n.",
+                   "Divide by |p_a − p_b|, then square both sides (both are positive)."),
+        ),
         mistakes=(
             Mistake("n-total", "That is the total over both arms; the formula gives n per "
                     "arm (halve yours).",
                     form=lambda p_a, p_b, z_alpha, z_beta: 2 * _sym().sample_size_two_proportions(
                         p_a, p_b, z_alpha, z_beta)),
+            Mistake("not-squared", "√n is not n: square both sides to solve for n.",
+                    form=lambda p_a, p_b, z_alpha, z_beta: _sqrt(
+                        _sym().sample_size_two_proportions(p_a, p_b, z_alpha, z_beta))),
+            Mistake("squares-added", "Square the sum z_alpha·sqrt(2 p̄ q̄) + z_beta·sqrt(p_a q_a "
+                    "+ p_b q_b), not each term separately: the cross term matters.",
+                    form="n = (z_alpha**2*2*(p_a + p_b)/2*(1 - (p_a + p_b)/2)"
+                         " + z_beta**2*(p_a*(1 - p_a) + p_b*(1 - p_b)))/(p_a - p_b)**2"),
             Mistake("pooled-variance-only", "Under H1 the arms have different variances: the "
                     "z_beta term uses sqrt(p_a q_a + p_b q_b); only the z_alpha term, computed "
                     "under H0, uses the pooled 2 p̄ q̄.",
-                    form="(z_alpha + z_beta)**2*2*(p_a + p_b)/2*(1 - (p_a + p_b)/2)"
-                         "/(p_a - p_b)**2",
-                    credit=0.5),
-            Mistake("unpooled-variance-only", "The z_alpha term is computed under H0, where "
-                    "both arms share p̄ = (p_a + p_b)/2: it uses sqrt(2 p̄ q̄).",
-                    form="(z_alpha + z_beta)**2*(p_a*(1 - p_a) + p_b*(1 - p_b))/(p_a - p_b)**2",
-                    credit=0.5),
-            Mistake("squares-added", "Square the sum z_alpha·sqrt(2 p̄ q̄) + z_beta·sqrt(p_a q_a "
-                    "+ p_b q_b), not each term separately: the cross term matters.",
-                    form="(z_alpha**2*2*(p_a + p_b)/2*(1 - (p_a + p_b)/2)"
-                         " + z_beta**2*(p_a*(1 - p_a) + p_b*(1 - p_b)))/(p_a - p_b)**2"),
+                    form="n = (z_alpha + z_beta)**2*2*(p_a + p_b)/2*(1 - (p_a + p_b)/2)"
+                         "/(p_a - p_b)**2"),
         ),
-        hint="Ask that the rejection threshold z_alpha·SE₀ under H0 sit z_beta·SE₁ below the "
-             "true difference under H1, with SE = sqrt(variance/n); solve for n.",
     ),
     Exercise(
         id="w06-sample-size",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 #: Section 3: the design and penalty of the degrees-of-freedom question.
 RIDGE_DOF_X = ((2.0, 1.0), (1.0, 2.0))
@@ -219,45 +219,29 @@ _FORBIDDEN = ("sklearn", "mlfund.inference", "mlfund.optimization")
 EXERCISES = (
     # 1. the decomposition, step by step
     Exercise(
-        id="w07-second-moment",
-        kind="expression",
-        prompt="Step 1: E[f̂²] in terms of m = E[f̂] and v = Var(f̂).",
-        reference=lambda m, v: _sym().expected_squared_error(0, m, v, 0),
-        symbols={"m": "real", "v": "positive"},
-        mistakes=(
-            Mistake("missing-variance", "E[f̂²] = (E f̂)² only when f̂ does not vary: "
-                    "Var(f̂) = E[f̂²] − (E f̂)², so add v.", form="m**2"),
-            Mistake("variance-sign", "Rearrange Var(f̂) = E[f̂²] − m²: the variance is added "
-                    "to m², not subtracted.", form="m**2 - v"),
-            Mistake("missing-mean", "v is the second moment about the mean; about 0 you also "
-                    "get m².", form="v"),
-        ),
-    ),
-    Exercise(
-        id="w07-error-no-noise",
-        kind="expression",
-        prompt="Step 2: E[(f − f̂)²] for a fixed target f, in f, m, v.",
-        reference=lambda f, m, v: _sym().expected_squared_error(f, m, v, 0),
-        symbols={"f": "real", "m": "real", "v": "positive"},
-        mistakes=(
-            Mistake("missing-variance", "That is the squared bias only. Expand "
-                    "E[(f − f̂)²] = f² − 2f·E[f̂] + E[f̂²] and use step 1: the variance v "
-                    "stays.", form="(f - m)**2"),
-            Mistake("missing-cross-term", "Expanding (f − f̂)² gives −2f f̂, whose "
-                    "expectation −2fm does not vanish (f is a constant, not a zero-mean "
-                    "variable).", form="f**2 + m**2 + v"),
-            Mistake("variance-sign", "The variance adds to the error: f̂ scattering around "
-                    "its mean can only make it miss f more on average.",
-                    form="(f - m)**2 - v"),
-        ),
-        hint="write f − f̂ = (f − m) + (m − f̂); the cross term has expectation 0.",
-    ),
-    Exercise(
-        id="w07-error-decomposition",
-        kind="expression",
-        prompt="Step 3: E[(y − f̂)²] with y = f + ε, E ε = 0, Var ε = σ², ε independent of f̂.",
+        id="w07-bias-variance-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive E[(y − f̂)²] for y = f + ε (E ε = 0, Var ε = σ², ε independent of f̂, "
+               "f fixed), with m = E[f̂] and v = Var(f̂), line by line, ending with no E left.",
         reference=lambda f, m, v, sigma: _sym().expected_squared_error(f, m, v, sigma**2),
         symbols={"f": "real", "m": "real", "v": "positive", "sigma": "positive"},
+        derivation=Derivation(
+            start="E((f + eps - fhat)**2)",
+            chain=("E((f + eps - fhat)**2)",
+                   "E((f - fhat)**2) + 2*E((f - fhat)*eps) + E(eps**2)",
+                   "E((f - fhat)**2) + sigma**2",
+                   "f**2 - 2*f*E(fhat) + E(fhat**2) + sigma**2",
+                   "f**2 - 2*f*m + m**2 + v + sigma**2",
+                   "(f - m)**2 + v + sigma**2"),
+            form=("f", "m", "v", "sigma"),
+            form_phrase="as bias² + variance + noise, in f, m, v and σ, with no E left",
+            random={"fhat": ("m", "v"), "eps": ("0", "sigma**2")},
+            hints=("Expand (f + ε − f̂)² = (f − f̂)² + 2(f − f̂)ε + ε².",
+                   "ε is independent of f̂ with mean 0: E[(f − f̂)ε] = E[f − f̂]·E[ε] = 0, "
+                   "and E[ε²] = σ².",
+                   "E[f̂²] = Var(f̂) + (E f̂)² = v + m²."),
+        ),
         mistakes=(
             Mistake("missing-noise", "That is the error against f. The new label y = f + ε "
                     "carries its own noise: add the irreducible σ².",
@@ -267,6 +251,12 @@ EXERCISES = (
             Mistake("noise-twice", "ε appears once in y: E[ε²] = σ², and the cross term "
                     "2E[ε(f − f̂)] = 0 because ε is independent of f̂ with mean 0.",
                     form="(f - m)**2 + v + 2*sigma**2"),
+            Mistake("missing-variance", "E[f̂²] = (E f̂)² only when f̂ does not vary: "
+                    "Var(f̂) = E[f̂²] − (E f̂)², so the variance v stays.",
+                    form="(f - m)**2 + sigma**2"),
+            Mistake("missing-cross-term", "Expanding (f − f̂)² gives −2f f̂, whose "
+                    "expectation −2fm does not vanish (f is a constant, not a zero-mean "
+                    "variable).", form="f**2 + m**2 + v + sigma**2"),
         ),
     ),
     Exercise(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 # Implementations must be the learner's own: no metric library, no Mann-Whitney.
 _NO_METRICS = ("sklearn", "mlfund.evaluation", "scipy.stats")
@@ -376,6 +376,74 @@ EXERCISES = (
         hint="tp = 0.6 × 100; predicted positives = tp / 0.3; then fp, fn, tn.",
     ),
     Exercise(
+        id="w08-precision-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive precision from prevalence: N cases, a share prev positive, a model with "
+               "true-positive rate tpr and false-positive rate fpr. Start from tp/(tp + fp) "
+               "with the expected counts tp, fp, line by line, in prev, tpr and fpr.",
+        reference=lambda prev, tpr, fpr: prev * tpr / (prev * tpr + (1 - prev) * fpr),
+        symbols={"prev": "probability", "tpr": "probability", "fpr": "probability",
+                 "N": "positive"},
+        derivation=Derivation(
+            start="tp/(tp + fp)",
+            chain=("tp/(tp + fp)",
+                   "N*prev*tpr/(N*prev*tpr + N*(1 - prev)*fpr)",
+                   "prev*tpr/(prev*tpr + (1 - prev)*fpr)"),
+            form=("prev", "tpr", "fpr"),
+            form_phrase="in prev, tpr and fpr",
+            definitions={"tp": "N*prev*tpr", "fp": "N*(1 - prev)*fpr"},
+            hints=("Of the N cases, N·prev are positive and the model flags a share tpr of "
+                   "them: tp = N·prev·tpr.",
+                   "The N(1 − prev) negatives are flagged at the rate fpr: fp = N(1 − prev)fpr.",
+                   "N cancels."),
+        ),
+        mistakes=(
+            Mistake("ignores-prevalence", "Rates are not counts: tpr and fpr apply to "
+                    "positives and negatives, whose numbers differ by the prevalence. Weight "
+                    "tpr by prev and fpr by 1 − prev.", form="tpr/(tpr + fpr)"),
+            Mistake("negatives-not-weighted", "The false positives come from the N(1 − prev) "
+                    "negatives: weight fpr by 1 − prev.",
+                    form="prev*tpr/(prev*tpr + fpr)"),
+            Mistake("recall", "tpr is the recall, P(flag | positive); precision is the other "
+                    "conditional, P(positive | flag).", form="tpr"),
+        ),
+    ),
+    Exercise(
+        id="w08-fpr-derivation",
+        kind="derivation",
+        points=2,
+        prompt="A fraud model has recall tpr and precision ppv at prevalence prev. Derive its "
+               "false-positive rate fp/(N(1 − prev)) by Bayes, line by line, in tpr, ppv and "
+               "prev (tp and fp are the expected counts among N cases).",
+        reference=lambda tpr, ppv, prev: tpr * prev * (1 - ppv) / (ppv * (1 - prev)),
+        symbols={"tpr": "probability", "ppv": "probability", "prev": "probability",
+                 "N": "positive"},
+        # the three rates of one model: its false-positive rate is below 1
+        constraints=("tpr*prev*(1 - ppv) < ppv*(1 - prev)",),
+        derivation=Derivation(
+            start="fp/(N*(1 - prev))",
+            chain=("fp/(N*(1 - prev))",
+                   "tp*(1 - ppv)/ppv/(N*(1 - prev))",
+                   "N*prev*tpr*(1 - ppv)/(ppv*N*(1 - prev))",
+                   "tpr*prev*(1 - ppv)/(ppv*(1 - prev))"),
+            form=("tpr", "ppv", "prev"),
+            form_phrase="in tpr, ppv and prev",
+            definitions={"tp": "N*prev*tpr", "fp": "tp*(1 - ppv)/ppv"},
+            hints=("ppv = tp/(tp + fp), so fp = tp(1 − ppv)/ppv.",
+                   "tp = N·prev·tpr: the positives times the recall."),
+        ),
+        mistakes=(
+            Mistake("one-minus-precision", "1 − ppv is the share of flags that are false, "
+                    "P(negative | flag); the false-positive rate is P(flag | negative), "
+                    "which divides by the negatives.", form="1 - ppv"),
+            Mistake("ignores-prevalence", "Counts need the prevalence: tp = N·prev·tpr and the "
+                    "negatives number N(1 − prev).", form="tpr*(1 - ppv)/ppv"),
+            Mistake("divided-by-all", "The false-positive rate divides by the negatives, "
+                    "N(1 − prev), not by all N cases.", form="tpr*prev*(1 - ppv)/ppv"),
+        ),
+    ),
+    Exercise(
         id="w08-roc-point",
         kind="function",
         prompt="Implement one ROC point: np.array([fpr, tpr]) when predicting positive for "
@@ -469,6 +537,41 @@ EXERCISES = (
                     "variance 2σ².", form="(mu_pos - mu_neg)/(2*sigma**2)"),
         ),
         hint="D = s₊ − s₋ is normal; P(D > 0) = P(Z > −E[D]/sd(D)) = Φ(E[D]/sd(D)).",
+    ),
+    Exercise(
+        id="w08-auc-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Negatives score s₋ ~ Exp(1), positives s₊ ~ Exp(λ), 0 < λ < 1, so the ROC curve "
+               "is TPR = FPR^λ. Derive the ROC-AUC from the ROC integral "
+               "∫₀¹ u^λ du, line by line, through P(s₊ > s₋) = ∫₀^∞ P(s₊ > t) f₋(t) dt, "
+               "ending in λ with no integral left.",
+        reference=lambda lam: 1 / (1 + lam),
+        symbols={"lam": "probability"},
+        derivation=Derivation(
+            start="Integral(u**lam, (u, 0, 1))",
+            chain=("Integral(u**lam, (u, 0, 1))",
+                   "Integral(exp(-lam*t)*exp(-t), (t, 0, oo))",
+                   "Integral(exp(-(1 + lam)*t), (t, 0, oo))",
+                   "1/(1 + lam)"),
+            form=("lam",),
+            form_phrase="in λ, with no integral left",
+            hints=("Substitute u = FPR(t) = e^(−t): as the threshold t runs from ∞ down to 0, "
+                   "u runs from 0 to 1, and du = −e^(−t) dt.",
+                   "u^λ = e^(−λt) = P(s₊ > t), and e^(−t) is the density of s₋ at t: the "
+                   "integral is P(s₊ > s₋).",
+                   "∫₀^∞ e^(−ct) dt = 1/c."),
+        ),
+        mistakes=(
+            Mistake("roles-swapped", "That is P(s₋ > s₊), the area above the curve: the ROC "
+                    "integrates TPR (the positives) against FPR (the negatives).",
+                    form="lam/(1 + lam)"),
+            Mistake("no-jacobian", "The substitution u = e^(−t) needs its du = −e^(−t) dt: "
+                    "without it the integrand is not a probability density.",
+                    form="1/lam"),
+            Mistake("exponent-lost", "∫₀¹ u^λ du = 1/(λ + 1): the exponent rises by one.",
+                    form="1/lam - 1"),
+        ),
     ),
     Exercise(
         id="w08-average-precision",

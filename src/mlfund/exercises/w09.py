@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 # Implementations must be the learner's own: no metric or logistic-regression library.
 _NO_LIBRARY = ("sklearn", "mlfund.evaluation", "scipy.stats", "statsmodels")
@@ -368,49 +368,43 @@ EXERCISES = (
              "last bin; then np.bincount with weights gives each bin's sums.",
     ),
     Exercise(
-        id="w09-cost-of-acting",
-        kind="expression",
-        prompt="Step 1: expected cost of flagging (predicting positive) an example whose "
-               "probability of being positive is p; a false positive costs C_FP.",
-        reference=lambda p, C_FP, C_FN: _sym().expected_cost_of_positive(p, C_FP),
+        id="w09-cost-threshold-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Derive the threshold on a calibrated probability p above which flagging is "
+               "cheaper (a false positive costs C_FP, a false negative C_FN): start from "
+               "cost_flag = cost_pass, the expected costs of flagging and of passing, and solve "
+               "for p, line by line.",
+        reference=lambda C_FP, C_FN: _sym().cost_optimal_threshold(C_FP, C_FN),
         symbols=_COSTS,
+        derivation=Derivation(
+            start="cost_flag = cost_pass",
+            chain=("cost_flag = cost_pass",
+                   "(1 - p)*C_FP = p*C_FN",
+                   "C_FP = p*(C_FP + C_FN)",
+                   "p = C_FP/(C_FP + C_FN)"),
+            form=("C_FP", "C_FN"),
+            form_phrase="solved for p, in C_FP and C_FN",
+            unknown="p",
+            definitions={"cost_flag": "(1 - p)*C_FP", "cost_pass": "p*C_FN"},
+            hints=("Flagging is a mistake when the example is negative (probability 1 − p): "
+                   "cost_flag = (1 − p)·C_FP.",
+                   "Passing is a mistake when it is positive (probability p): "
+                   "cost_pass = p·C_FN.",
+                   "Collect the p terms on one side."),
+        ),
         mistakes=(
             Mistake("probability-swapped", "Flagging is a mistake when the example is "
-                    "negative, which happens with probability 1 − p.", form="p*C_FP"),
-            Mistake("wrong-cost", "When you flag, the possible mistake is a false positive "
-                    "(cost C_FP); C_FN is the cost of not flagging a positive.",
-                    form="(1 - p)*C_FN"),
-        ),
-    ),
-    Exercise(
-        id="w09-cost-of-passing",
-        kind="expression",
-        prompt="Step 2: expected cost of not flagging it; a false negative costs C_FN.",
-        reference=lambda p, C_FP, C_FN: _sym().expected_cost_of_negative(p, C_FN),
-        symbols=_COSTS,
-        mistakes=(
-            Mistake("probability-swapped", "Not flagging is a mistake when the example is "
-                    "positive, which happens with probability p.", form="(1 - p)*C_FN"),
-            Mistake("wrong-cost", "When you let an example pass, the possible mistake is a "
-                    "false negative (cost C_FN).", form="p*C_FP"),
-        ),
-    ),
-    Exercise(
-        id="w09-cost-threshold",
-        kind="expression",
-        prompt="Step 3: the threshold t* on p above which flagging is cheaper.",
-        reference=lambda p, C_FP, C_FN: _sym().cost_optimal_threshold(C_FP, C_FN),
-        symbols=_COSTS,
-        mistakes=(
+                    "negative, which happens with probability 1 − p; passing one when it is "
+                    "positive, with probability p.", form="p*C_FP = (1 - p)*C_FN"),
             Mistake("costs-swapped", "The costs are swapped: flag when (1 − p)·C_FP < p·C_FN, "
                     "i.e. p > C_FP/(C_FP + C_FN). Expensive misses (large C_FN) should lower "
-                    "the threshold.", form="C_FN/(C_FP + C_FN)"),
+                    "the threshold.", form="p = C_FN/(C_FP + C_FN)"),
             Mistake("cost-ratio", "C_FP/C_FN is the break-even odds p/(1 − p), not the "
-                    "probability; convert: t* = C_FP/(C_FP + C_FN).", form="C_FP/C_FN"),
+                    "probability; convert: t* = C_FP/(C_FP + C_FN).", form="p = C_FP/C_FN"),
             Mistake("one-half", "1/2 is right only when the two mistakes cost the same.",
-                    form="1/2"),
+                    form="p = 1/2"),
         ),
-        hint="set (1 − p)·C_FP = p·C_FN and solve for p.",
     ),
     Exercise(
         id="w09-fraud-threshold",
