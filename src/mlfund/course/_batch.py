@@ -119,6 +119,9 @@ def _init_worker(course_dir: str, db_url: str | None, timeout: int, late_policy:
         steps = [ForkExecute if getattr(s, "__name__", "") == "Execute" else s for s in steps]
         config.Autograde.autograde_preprocessors = steps
         config.ForkExecute.timeout = timeout
+        from mlfund.course import _speed
+
+        _speed.install(config)
     config.Execute.timeout = timeout
     if late_policy:
         config.ScheduleLatePenalty.policy = late_policy

@@ -85,8 +85,56 @@ def score_test_cells(nb: NotebookNode, tests: list[tuple[NotebookNode, str]], *,
                           or _score_cell(cell, exercise_id))
 
     load_scoring_modules()
-    return score_in_child([job(cell, exercise_id) for cell, exercise_id in tests],
-                          seconds_per_item=seconds_per_item, memory_bytes=memory_bytes)
+    keys = [_item_key(nb, cell, exercise_id) for cell, exercise_id in tests]
+    missing = [i for i, key in enumerate(keys) if key is None or key not in _VERDICTS]
+    fresh = dict(zip(missing, score_in_child(
+        [job(*tests[i]) for i in missing], seconds_per_item=seconds_per_item,
+        memory_bytes=memory_bytes) if missing else [], strict=True))
+    for i, result in fresh.items():
+        if keys[i] is not None and result.verdict != INVALID:  # never keep "too slow"
+            if len(_VERDICTS) >= _VERDICTS_MAX:
+                _VERDICTS.clear()
+            _VERDICTS[keys[i]] = result
+    return [fresh[i] if i in fresh else _VERDICTS[key] for i, key in enumerate(keys)]
+
+
+#: Verdicts this grading process gave, by exercise and exactly what its item was given: a
+#: cohort gives the same answer many times (the right one, the blank one, the usual slip),
+#: and scoring is deterministic (sympy, then numeric points from a fixed seed), so an item
+#: seen before is not scored again. Invalid verdicts ("too slow") are never kept. On in the
+#: workers of a batch (:mod:`mlfund.course._speed`); ``MLFUND_SCORE_CACHE=0`` turns it off.
+REUSE_VERDICTS = False
+_VERDICTS: dict[str, CheckResult] = {}
+_VERDICTS_MAX = 50_000
+
+
+def _item_key(nb: NotebookNode, cell: NotebookNode, exercise_id: str) -> str | None:
+    """Everything a test cell's verdict depends on, hashed; ``None`` when not to keep it.
+
+    That is the exercise, the cell's bundles and errors (:func:`_score_cell`) and the
+    source of the exercise's answer cells (the import policy, :func:`import_violations`).
+    """
+    import hashlib
+    import json
+    import os
+
+    from mlfund import exercises
+
+    if not REUSE_VERDICTS or os.environ.get("MLFUND_SCORE_CACHE", "1") == "0":
+        return None
+    answers = []
+    for other in nb.cells:
+        meta = other.get("metadata", {}).get("nbgrader", {})
+        if other.cell_type == "code" and meta.get("solution"):
+            spec = exercises.find(meta.get("grade_id"))
+            if spec is not None and spec.id == exercise_id:
+                answers.append(hashlib.sha256(other.source.encode()).hexdigest())
+    try:
+        text = json.dumps([exercise_id, answers, _bundles(cell), _errors(cell)],
+                          sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_scoring_modules() -> None:
