@@ -297,10 +297,10 @@ def test_is_a_check_within_three_seconds_whatever_the_input():
     hard = "(" * 50 + "z" + ")" * 50
     for answer in [hard, "exp(exp(exp(exp(z))))", "z^999 - z^998", "+".join(["z"] * 300),
                    "*".join(f"(z + {i})^40" for i in range(30))]:
-        started = time.monotonic()
+        started = time.process_time()
         check(EXPRESSION.id, answer)
-        # the engine stops comparing at 2.8 s; the slack is for a busy CI machine
-        assert time.monotonic() - started < 4.5, answer[:40]
+        # the engine stops comparing after 2.8 s of its CPU time, however busy the machine
+        assert time.process_time() - started < 4.5, answer[:40]
 
 
 def test_does_the_mode_follow_the_graders_environment(monkeypatch):

@@ -277,3 +277,19 @@ def test_does_a_verdict_cross_the_pipe_unchanged():
                          interpreted="x**2", exercise="w01-logistic-gradient-scalar", points=2.0)
     assert within(30, lambda: score_in_child([ScoringJob(result.exercise, lambda: result)])) \
         == [result]
+
+
+def test_is_an_item_starved_by_a_busy_machine_waited_for_not_called_too_slow():
+    def sharing_the_cpu() -> CheckResult:
+        # two seconds of wall-clock time, a third of it on the CPU (as on a loaded machine)
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            spin = time.monotonic() + 0.03
+            while time.monotonic() < spin:
+                pass
+            time.sleep(0.06)
+        return _ok()
+
+    results = within(30, lambda: score_in_child([ScoringJob("w01-bce-dp-dz", sharing_the_cpu)],
+                                                seconds_per_item=1.0))
+    assert results[0].verdict == "correct", results[0].feedback

@@ -204,7 +204,8 @@ def capture_function(answer: Any, probes: list[tuple[Any, ...]]) -> dict[str, An
 def _call_once(fn: Any, args: tuple[Any, ...], seconds: float) -> dict[str, Any]:
     private = copy.deepcopy(args)  # the learner's function may modify its inputs
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(seconds):
+        with (warnings.catch_warnings(), np.errstate(all="ignore"),
+              time_limit(seconds, clock="wall")):
             warnings.simplefilter("ignore")
             out = fn(*private)
             if out is None:

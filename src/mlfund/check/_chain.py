@@ -130,7 +130,7 @@ class _Checker:
         self._sets: dict[int, list[Any]] = {}
 
     def left(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.deadline - time.process_time()
 
     def timed(self, work) -> Step:
         seconds = min(STEP_SECONDS, self.left())
@@ -463,7 +463,7 @@ def _incorrect(spec: Any, score: float, feedback: str, *, mistake: Any = None,
 
 def score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
     """Score a captured chain (``{"type": "derivation", "lines": [...]}``) for ``spec``."""
-    deadline = time.monotonic() + CHAIN_SECONDS
+    deadline = time.process_time() + CHAIN_SECONDS
     if captured.get("type") != "derivation":
         return _result(spec, INVALID, 0.0, "A derivation is expected: a list of lines, or one "
                                             "string with a line for each step.")
@@ -475,7 +475,7 @@ def score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
                                             "lines.")
     space = space_of(spec)
     try:
-        with time_limit(max(0.1, deadline - time.monotonic())):
+        with time_limit(max(0.1, deadline - time.process_time())):
             reads = read_chain(space, items)
     except LineError as exc:
         return _result(spec, INVALID, 0.0, f"Cannot read this derivation: {exc}")
@@ -484,7 +484,7 @@ def score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
                                             "long.")
     for read in reads:
         try:
-            with time_limit(max(0.1, min(STEP_SECONDS, deadline - time.monotonic()))):
+            with time_limit(max(0.1, min(STEP_SECONDS, deadline - time.process_time()))):
                 read.value = _evaluated(read.line, space)
         except (ChainError, ValueError, TypeError) as exc:
             return _result(spec, INVALID, 0.0, f"Cannot check {read.line.label}: {exc}",

@@ -29,59 +29,75 @@ def _can_use_signals() -> bool:
     )
 
 
+#: What a limit measures: ``"cpu"`` — the process's CPU time, so that a busy machine does
+#: not change a verdict (the checker's own work: simplification, solving, sums) — or
+#: ``"wall"`` — elapsed time, for code that may wait rather than compute (a learner's
+#: function, which could sleep).
+CLOCKS = {"cpu": (signal.ITIMER_PROF, signal.SIGPROF, time.process_time),
+          "wall": (signal.ITIMER_REAL, signal.SIGALRM, time.monotonic)}
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float, *, clock: str = "cpu") -> Iterator[None]:
     """Raise :class:`TimeLimitExceeded` inside the block once ``seconds`` have passed.
 
+    ``clock`` is ``"cpu"`` (the default: seconds of this process's CPU time) or ``"wall"``.
     In the main thread of a POSIX process (the notebook's kernel, the grader, each worker of
-    the grading pool) this uses ``SIGALRM``; nested limits keep the tighter one. In any
-    other thread a watchdog timer raises the exception in the guarded thread. Either way
-    the exception arrives between two Python bytecodes, as a KeyboardInterrupt would.
+    the grading pool) this uses an interval timer and its signal; nested limits on the same
+    clock keep the tighter one. In any other thread a watchdog raises the exception in the
+    guarded thread. Either way the exception arrives between two Python bytecodes, as a
+    KeyboardInterrupt would.
     """
+    if clock not in CLOCKS:
+        raise ValueError(f"clock ({clock!r}) must be one of 'cpu' or 'wall'.")
     if seconds <= 0:
         raise TimeLimitExceeded()
     if _can_use_signals():
-        with _signal_limit(seconds):
+        with _signal_limit(seconds, clock):
             yield
     else:
-        with _thread_limit(seconds):
+        with _thread_limit(seconds, CLOCKS[clock][2]):
             yield
 
 
 @contextlib.contextmanager
-def _signal_limit(seconds: float) -> Iterator[None]:
+def _signal_limit(seconds: float, clock: str) -> Iterator[None]:
+    which, signum, now = CLOCKS[clock]
+
     def _raise(signum, frame):  # noqa: ARG001
         raise TimeLimitExceeded()
 
-    previous_handler = signal.getsignal(signal.SIGALRM)
-    previous_delay, _ = signal.getitimer(signal.ITIMER_REAL)
+    previous_handler = signal.getsignal(signum)
+    previous_delay, _ = signal.getitimer(which)
     delay = min(seconds, previous_delay) if previous_delay > 0 else seconds
-    started = time.monotonic()
-    signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, delay, REPEAT)
+    started = now()
+    signal.signal(signum, _raise)
+    signal.setitimer(which, delay, REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
+        signal.setitimer(which, 0)
+        signal.signal(signum, previous_handler)
         if previous_delay > 0:
             # give the outer limit back what is left of it (at least a tick, so it fires)
-            remaining = previous_delay - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3))
+            remaining = previous_delay - (now() - started)
+            signal.setitimer(which, max(remaining, 1e-3))
 
 
 @contextlib.contextmanager
-def _thread_limit(seconds: float) -> Iterator[None]:
+def _thread_limit(seconds: float, now=time.monotonic) -> Iterator[None]:
     target = threading.get_ident()
     lock = threading.Lock()
     state = {"active": True, "fired": False}
     set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 
     stop = threading.Event()
+    started = now()
 
     def fire() -> None:
-        if stop.wait(seconds):
-            return
+        while (remaining := seconds - (now() - started)) > 0:
+            if stop.wait(min(remaining, 0.1)):  # CPU time passes no faster than wall time
+                return
         while True:
             with lock:
                 if not state["active"]:

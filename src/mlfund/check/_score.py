@@ -180,14 +180,14 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         shown = shown[1:-1] if shown and shown.startswith("[") else shown
     # one budget for the whole check, whatever the answer: the reference first, then as
     # many catalogued mistakes as the time left allows
-    deadline = time.monotonic() + CHECK_SECONDS
+    deadline = time.process_time() + CHECK_SECONDS
     inside = region(spec)
     outcome = equivalent(answer, reference, spec.symbols, seed=seed_for(spec.id),
                          seconds=2.0, region=inside)
     if outcome.decision == EQUAL:
         return _result(spec, CORRECT, 1.0, "Correct.", interpreted=shown)
     for mistake in spec.mistakes:
-        left = deadline - time.monotonic()
+        left = deadline - time.process_time()
         if left < 0.05:
             break
         if mistake.form is None:
@@ -200,7 +200,7 @@ def _score_expression(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
         return _incorrect(spec, f"Wrong shape: {outcome.how}.", shown)
     if outcome.decision == DIFFERENT:
         return _incorrect(spec, _how_it_differs(spec, answer, reference, outcome, inside,
-                                                deadline - time.monotonic()), shown)
+                                                deadline - time.process_time()), shown)
     return _result(spec, UNDECIDED, 0.0,
                    f"Could not decide whether this is right ({outcome.how}); try a simpler "
                    "equivalent form.", interpreted=shown)

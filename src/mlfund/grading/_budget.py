@@ -62,6 +62,8 @@ MEMORY_BYTES = 1024**3
 #: (a lock, swapping), not computing. (A child merely slowed by a loaded machine still counts
 #: as too slow: the budget is wall-clock time, generous next to the usual tenth of a second.)
 STALLED_CPU_SHARE = 0.02
+#: How many times its budget an item that still gets CPU may wait on a busy machine.
+STARVED_FACTOR = 6.0
 #: Largest verdict line accepted from the child.
 MAX_LINE_BYTES = 16_000_000
 #: Extra CPU seconds of the child's backstop limit, beyond the sum of the items' budgets.
@@ -207,8 +209,10 @@ class _Child:
             job = jobs[first + len(got)]
             left = started + seconds - time.monotonic()
             if left <= 0:
-                self.judge_expiry(job, seconds, cpu_at_start)
-                return [*got, too_slow(job.exercise_id, seconds)]
+                verdict = self.overtime(job, seconds, started, cpu_at_start)
+                if verdict is not None:
+                    return [*got, verdict]
+                left = min(0.25, seconds)  # starved by a busy machine, not slow: wait on
             ready, _, _ = select.select([self.read_fd], [], [], left)
             if not ready:
                 continue
@@ -232,16 +236,31 @@ class _Child:
                               f"{MAX_LINE_BYTES} bytes", exercise=job.exercise_id)
         return lines
 
-    def judge_expiry(self, job: ScoringJob, seconds: float, cpu_at_start: float | None
-                     ) -> None:
-        """Raise GraderFault if the child stalled rather than worked through the item's time."""
-        used = self.cpu_seconds()
-        if used is None or cpu_at_start is None:
-            return
-        if used - cpu_at_start < STALLED_CPU_SHARE * seconds:
-            raise GraderFault(
-                f"the scoring process used {used - cpu_at_start:.2f} s of CPU in {seconds:g} s: "
-                "it stalled", exercise=job.exercise_id)
+    def overtime(self, job: ScoringJob, seconds: float, started: float,
+                 cpu_at_start: float | None) -> CheckResult | None:
+        """The item has had ``seconds`` of wall-clock time: too slow, starved, or stalled?
+
+        The budget is CPU time, so that a busy machine does not turn a right answer into a
+        "too slow" one: an item that has used its ``seconds`` of CPU is too slow (the
+        learner's); one that is still getting CPU but less than that is waited for, up to
+        ``STARVED_FACTOR`` times its budget; one that gets almost none has stalled. Those
+        two raise GraderFault (the grader's, retried). Where CPU time cannot be read, the
+        wall-clock budget decides alone.
+        """
+        now_cpu = self.cpu_seconds()
+        if now_cpu is None or cpu_at_start is None:
+            return too_slow(job.exercise_id, seconds)
+        used, waited = now_cpu - cpu_at_start, time.monotonic() - started
+        if used >= seconds:
+            return too_slow(job.exercise_id, seconds)
+        if used < STALLED_CPU_SHARE * waited:
+            raise GraderFault(f"the scoring process used {used:.2f} s of CPU in {waited:.1f} s: "
+                              "it stalled", exercise=job.exercise_id)
+        if waited >= STARVED_FACTOR * seconds:
+            raise GraderFault(f"the scoring process had only {used:.2f} s of CPU in "
+                              f"{waited:.1f} s: the machine is too busy to score within the "
+                              "budget", exercise=job.exercise_id)
+        return None
 
     def cpu_seconds(self) -> float | None:
         """CPU time the child has used so far (Linux), or None where it cannot be read."""
