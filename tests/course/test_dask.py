@@ -180,6 +180,19 @@ def test_does_a_worker_reply_that_ran_another_notebook_fault(tmp_path):
         _fastexec.REMOTE_RUNS = None
 
 
+def test_is_an_unreachable_scheduler_said_so_before_anything_is_graded(tmp_path,
+                                                                       monkeypatch):
+    from mlfund.course import _distributed
+
+    monkeypatch.setattr(_distributed, "CONNECT_TIMEOUT", 2)
+    course = _course(tmp_path, {"ada": "correct"})
+    with pytest.raises(_distributed.ClusterUnavailable, match="cannot reach the Dask "
+                                                              "scheduler at tcp://127.0.0.1"):
+        autograde_batch(WEEK, course_dir=course, jobs=1, progress=False,
+                        dask=f"tcp://127.0.0.1:{_free_port()}")
+    assert read_journal(journal_path(course, WEEK)) == {}
+
+
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "127.0.0.1:8786", "local",
                                      "local:3"])
 def test_are_cluster_addresses_accepted(address):

@@ -107,6 +107,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_autograde(args: argparse.Namespace) -> int:
     from mlfund.course._admin import init_course
     from mlfund.course._batch import CanaryFailed, autograde_batch
+    from mlfund.course._distributed import ClusterUnavailable
     from mlfund.course._lock import CourseLocked
     from mlfund.course._schedule import ScheduleError, load_schedule
 
@@ -134,6 +135,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         return _fail(f"{args.week}: not graded: {exc}", code=3)
     except CourseLocked as exc:
         return _fail(f"{args.week}: not graded: {exc}", code=4)
+    except ClusterUnavailable as exc:
+        return _fail(f"{args.week}: not graded: {exc}")
     graded = [o for o in outcomes if o.status == "graded"]
     skipped = [o for o in outcomes if o.status == "skipped"]
     errors = [o for o in outcomes if o.status == "error"]

@@ -38,6 +38,10 @@ from mlfund.course._batch import CanaryFailed, Outcome, submission_digest
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 
 
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler cannot be reached, or no worker joined it in time."""
+
+
 def check_address(address: str) -> str | None:
     """A message when ``address`` is neither a scheduler's address nor ``local[:N]``."""
     if _LOCAL.match(address) or re.match(r"^[a-z0-9+]+://\S+$", address) or re.match(
@@ -47,7 +51,7 @@ def check_address(address: str) -> str | None:
             "'local' or 'local:N' (a cluster of N workers on this machine).")
 
 
-def connect(address, *, timeout: float = 30.0):
+def connect(address, *, timeout: float | None = None):
     """A ``distributed.Client`` of the cluster at ``address``, and the LocalCluster if made.
 
     ``address`` may also be a ``Client`` already connected (dask-gateway's, say): it is used
@@ -63,7 +67,7 @@ def connect(address, *, timeout: float = 30.0):
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                processes=True, dashboard_address=None)
         return Client(cluster), cluster
-    return Client(address, timeout=timeout), None
+    return Client(address, timeout=timeout or CONNECT_TIMEOUT), None
 
 
 def settings_of(config) -> dict[str, Any]:
@@ -210,6 +214,11 @@ def canary_problems(reply: dict[str, Any], folder: Path) -> list[str]:
     return problems
 
 
+#: Seconds to reach the scheduler, and for a first worker to join it.
+CONNECT_TIMEOUT = 30
+WAIT_FOR_WORKERS = 120
+
+
 class DaskBatch:
     """One batch on a cluster: prepare and record in the local pool, run on the workers."""
 
@@ -247,11 +256,20 @@ class DaskBatch:
             config = load_config(str(self.course_dir), self.initargs[1])
             config.ForkExecute.timeout = self.initargs[2]
             self.folder = source_folder(config, self.assignment)
-            client, cluster = connect(self.address)
+            try:
+                client, cluster = connect(self.address)
+            except (OSError, TimeoutError) as exc:
+                raise ClusterUnavailable(f"cannot reach the Dask scheduler at {self.address} "
+                                         f"({type(exc).__name__}: {exc})") from None
             self.client = client
             try:
                 client.register_plugin(make_plugin(config, self.assignment), name=PLUGIN_NAME)
-                client.wait_for_workers(1, timeout=120)
+                try:
+                    client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+                except TimeoutError:
+                    raise ClusterUnavailable(
+                        f"no Dask worker joined the scheduler at {self.address} within "
+                        f"{WAIT_FOR_WORKERS} s") from None
                 for worker in client.scheduler_info()["workers"]:
                     self.check_worker(worker)
                 for student in self.students:
