@@ -41,6 +41,18 @@ def _cell(nb, grade_id):
         "grade_id") == grade_id)
 
 
+def _points_before(grade_id: str) -> float:
+    """Points of the items whose check cells come before ``grade_id``'s answer cell."""
+    total = 0.0
+    for cell in _source().cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == grade_id:
+            return total
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            total += float(meta.get("points", 0) or 0)
+    raise KeyError(grade_id)
+
+
 def _answer(nb, grade_id, code):
     _cell(nb, grade_id).source = textwrap.dedent(code).strip()
     return nb
@@ -173,10 +185,11 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
         dp_dz = 'p*(1 - p)'
     """), FULL - 1)
     S["sys-exit"] = (_answer(_source(), "w01-bce-dp-dz", "import sys\nsys.exit(0)"), FULL - 1)
-    S["os-exit"] = (_answer(_source(), "w01-bce-dl-dp",
-                            "import os\nos._exit(0)"), 2.0)  # only the two items before it
+    before = _points_before("w01-bce-dl-dp")  # only the items checked before it count
+    S["os-exit"] = (_answer(_source(), "w01-bce-dl-dp", "import os\nos._exit(0)"), before)
     S["kill-kernel"] = (_answer(_source(), "w01-bce-dl-dp",
-                                "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"), 2.0)
+                                "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+                        before)
     S["kill-grader"] = (_prepend(_source(), "w01-sigmoid-derivative", """
         import os, signal
         for target in (os.getppid(), 1):
