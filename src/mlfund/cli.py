@@ -40,6 +40,27 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    from mlfund.course._workbook import default_workbook
+    from mlfund.course.progress import progress
+
+    print(progress(args.workbook or default_workbook()).table())
+    return 0
+
+
+def _solutions(args: argparse.Namespace) -> int:
+    from mlfund.course._solutions import SolutionsError, learner_solutions
+
+    try:
+        done = learner_solutions(args.week, args.dest)
+    except SolutionsError as exc:
+        print(f"mlfund solutions: {exc}", file=sys.stderr)
+        return 2
+    print(f"The solutions of {args.week}: open " + ", ".join(str(p) for p in done.pages)
+          + " in a browser (or the notebooks beside them in JupyterLab).")
+    return 0
+
+
 def _exercises(args: argparse.Namespace) -> int:
     from mlfund import exercises
 
@@ -80,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("path", type=Path, help="the notebook to grade")
     grade.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     grade.set_defaults(func=_grade)
+
+    shown = sub.add_parser("progress", help="items answered, checked and correct per week")
+    shown.add_argument("workbook", type=Path, nargs="?", default=None,
+                       help="the workbook folder (default ./workbook)")
+    shown.set_defaults(func=_progress)
+
+    answers = sub.add_parser("solutions", help="a week's solutions, beside your workbook")
+    answers.add_argument("week", help="e.g. w01")
+    answers.add_argument("--dest", type=Path, default=None,
+                         help="workbook folder (default ./workbook): writes WEEK/solutions/")
+    answers.set_defaults(func=_solutions)
 
     listing = sub.add_parser("exercises", help="list the autograded exercises")
     listing.add_argument("--week", type=int, default=None, help="only this week")

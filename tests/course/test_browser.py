@@ -226,6 +226,13 @@ def test_does_the_report_page_show_its_figures(graded, tab):
         assert image.is_visible()
         assert image.evaluate("i => i.complete && i.naturalWidth > 100")
     assert "one-plus-sigma (1)" in page.locator("body").inner_text()
+    # per-student totals split as the feedback splits them, with lateness
+    students = page.locator("h2", has_text="Students").locator("xpath=following::table[1]")
+    bo = students.locator("tr", has_text="bo")
+    assert "2 day(s) late" in bo.inner_text() and "awaiting" in bo.inner_text()
+    assert "late submission(s)" in page.locator("body").inner_text()
+    written = page.locator("h2", has_text="Written items").locator("xpath=following::table[1]")
+    assert written.locator("tr", has_text="w01-hessian-psd-written").is_visible()
     assert tab.refused == []
     tab.shot("report", full_page=True)
 
@@ -335,6 +342,7 @@ def lab(graded, tmp_path_factory):
                                JUPYTER_RUNTIME_DIR=str(root / "jupyter-runtime")))
     server = Server(lab_command(workbook, port=port, no_browser=True, token=token),
                     cwd=workbook, port=port, token=token, env=env)
+    server.workbook = workbook
     yield server
     server.stop()
 
@@ -376,6 +384,15 @@ def test_does_a_check_cell_in_jupyterlab_show_the_verdict_with_the_mistake(brows
         correct.wait_for(timeout=60_000)
         opened.shot("lab-right-answer")
         assert opened.refused == []
+
+        # saved, the notebook counts in the learner's progress
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
+        from mlfund.course.progress import progress
+
+        week = progress(lab.workbook).weeks[0]
+        assert (week.week, week.answered, week.checked, week.correct) == (WEEK, 1, 1, 1)
     finally:
         opened.close()
 

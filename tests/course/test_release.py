@@ -50,3 +50,19 @@ def test_does_release_in_a_course_without_an_exchange_say_so(tmp_path, monkeypat
     text = release(WEEK, course, exchange=None)
     assert (course / "release" / WEEK).is_dir()
     assert "Not released to an exchange" in text and "--exchange" in text
+
+
+def test_do_solutions_reach_the_exchange_after_the_due_date(tmp_path, shared, monkeypatch):
+    from datetime import timedelta
+
+    from mlfund.course._solutions import due_date, release_solutions
+
+    monkeypatch.delenv("MLFUND_EXCHANGE", raising=False)
+    course = tmp_path / "course"
+    init_course(course, exchange=shared / "exchange", quiet=True)
+    text = release_solutions(WEEK, course, now=due_date(WEEK) + timedelta(days=1))
+    target = shared / "exchange" / "mlfund" / "outbound" / f"{WEEK}-solutions"
+    assert "nbgrader fetch_assignment w01-solutions" in text
+    assert sorted(p.suffix for p in target.iterdir()) == [".html", ".ipynb"]
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in target.iterdir())

@@ -137,18 +137,10 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         return _fail(f"{args.week}: not graded: {exc}", code=4)
     except ClusterUnavailable as exc:
         return _fail(f"{args.week}: not graded: {exc}")
-    graded = [o for o in outcomes if o.status == "graded"]
-    skipped = [o for o in outcomes if o.status == "skipped"]
-    errors = [o for o in outcomes if o.status == "error"]
-    faults = [o for o in outcomes if o.status == "fault"]
-    print(f"{args.week}: {len(graded)} graded, {len(skipped)} already graded (skipped), "
-          f"{len(errors)} with errors in the submission, {len(faults)} grader fault(s).")
-    for o in errors:
-        score = f" (score {o.score:g}/{o.max_score:g})" if o.score is not None else ""
-        print(f"  error  {o.student}: {o.error}{score}")
-    for o in faults:
-        print(f"  fault  {o.student}: {o.error} (no grade recorded; run autograde again)")
-    return 3 if faults else 0
+    from mlfund.course._reports import autograde_summary
+
+    print(autograde_summary(args.week, outcomes))
+    return 3 if any(o.status == "fault" for o in outcomes) else 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:

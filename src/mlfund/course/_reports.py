@@ -89,6 +89,29 @@ class ItemStats:
     verdicts: Counter = field(default_factory=Counter)
 
 
+#: Problems of a run named in an item's result, and how the report names them.
+PROBLEMS = {
+    "forbidden import": ("forbidden-import",),
+    "time limit": ("CellTimeoutError", "time limit", "too slow", "ran past"),
+    "kernel died": ("kernel died", "DeadKernel", "dead kernel"),
+    "no answer recorded": ("No answer was recorded",),
+}
+
+
+def problem_of(mistake: str | None, feedback: str) -> str | None:
+    """The kind of run problem a result shows (:data:`PROBLEMS`), or ``None``.
+
+    Examples
+    --------
+    >>> problem_of(None, "No answer was recorded ... The cell stopped with CellTimeoutError: x")
+    'time limit'
+    """
+    for kind, marks in PROBLEMS.items():
+        if any(mark == mistake or mark in feedback for mark in marks):
+            return kind
+    return None
+
+
 #: Why a result found in an autograded notebook was not counted, as the report says it.
 IGNORED = {
     "unsigned": "without a signature",
@@ -107,6 +130,8 @@ class ItemAnalysis:
     items: dict[str, ItemStats]
     ignored: Counter
     key_found: bool
+    problems: tuple[tuple[str, str, str], ...] = ()
+    """(student, item, kind) of each item whose run had a problem (:data:`PROBLEMS`)."""
 
     @property
     def ignored_total(self) -> int:
@@ -120,6 +145,7 @@ class _Result:
     points: float
     earned: float
     mistake: str | None
+    feedback: str = ""
 
 
 def graded_test_ids(assignment: str) -> set[str]:
@@ -167,7 +193,8 @@ def read_result(record, *, exercise_id: str) -> _Result | None:
             or not _optional_text(record.get("mistake"))
             or not _optional_text(record.get("interpreted"))):
         return None
-    return _Result(exercise_id, record["verdict"], points, earned, record.get("mistake"))
+    return _Result(exercise_id, record["verdict"], points, earned, record.get("mistake"),
+                   record["feedback"])
 
 
 def item_results(autograded: Path, assignment: str, *, key: bytes | None,
@@ -187,7 +214,9 @@ def item_results(autograded: Path, assignment: str, *, key: bytes | None,
     known = set(graded_test_ids(assignment) if test_ids is None else test_ids)
     stats: dict[str, ItemStats] = {}
     ignored: Counter = Counter()
+    problems: list[tuple[str, str, str]] = []
     for path in sorted(autograded.glob(f"*/{assignment}/*.ipynb")):
+        student = path.parent.parent.name
         try:
             nb = nbformat.read(str(path), as_version=4)
         except Exception:
@@ -218,7 +247,10 @@ def item_results(autograded: Path, assignment: str, *, key: bytes | None,
                     item.verdicts[result.verdict] += 1
                     if result.mistake:
                         item.mistakes[result.mistake] += 1
-    return ItemAnalysis(stats, ignored, key is not None)
+                    kind = problem_of(result.mistake, result.feedback)
+                    if kind is not None:
+                        problems.append((student, result.exercise, kind))
+    return ItemAnalysis(stats, ignored, key is not None, tuple(problems))
 
 
 def _results_in(cell) -> list:
@@ -256,21 +288,31 @@ def _figure(stats: dict[str, ItemStats]) -> str:
 
 
 def _histogram(values: list[float], title: str, xlabel: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig = histogram_figure(values, title, xlabel)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def histogram_figure(values: list[float], title: str, xlabel: str):
+    """A histogram of ``values`` whose count axis has whole numbers only."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(values, bins=min(20, max(5, len(values) // 2)), color="#55a868")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return fig
 
 
 def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
@@ -324,11 +366,148 @@ def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
         parts.append("<h2>Time per submission</h2>")
         parts.append(f"<img alt='time' src='data:image/png;base64,"
                      f"{_histogram(seconds, 'Grading time', 'seconds')}'>")
-    if errors:
-        parts.append("<h2>Submissions that errored</h2><table><tr><th>student</th>"
-                     "<th>reason</th></tr>")
-        for o in errors:
-            parts.append(f"<tr><td>{esc(o.student)}</td><td>{esc(o.error or '')}</td></tr>")
-        parts.append("</table>")
+    totals = _students_totals(course_dir, assignment)
+    parts += _written_section(totals)
+    parts += _students_section(totals, journal)
+    parts += _problems_section(errors, analysis.problems)
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _students_totals(course_dir: Path, assignment: str) -> dict:
+    """Each student's :class:`~mlfund.course._totals.Totals` from the gradebook ({} if none)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from mlfund.course._nbgrader import api
+    from mlfund.course._totals import submission_totals
+
+    found = {}
+    try:
+        grader = api(course_dir)
+        with Gradebook(grader.coursedir.db_url, grader.coursedir.course_id) as gb:
+            for submission in gb.assignment_submissions(assignment):
+                try:
+                    found[submission.student.id] = submission_totals(
+                        gb, assignment, submission.student.id)
+                except MissingEntry:
+                    continue
+    except Exception:  # no gradebook yet: the report shows what the journal has
+        return {}
+    return dict(sorted(found.items()))
+
+
+def _written_section(totals: dict) -> list[str]:
+    """Written items: how many are graded by hand, how many await, the mean so far."""
+    items: dict[str, list] = {}
+    for student_totals in totals.values():
+        for item in student_totals.items:
+            if item.by_hand:
+                items.setdefault(item.name, []).append(item)
+    if not items:
+        return []
+    parts = ["<h2>Written items (graded by hand)</h2><table><tr><th>item</th><th>points</th>"
+             "<th>graded</th><th>awaiting</th><th>mean of graded</th></tr>"]
+    for name, found in items.items():
+        graded = [i.score for i in found if not i.awaiting]
+        mean = f"{sum(graded) / len(graded):.2f}" if graded else "—"
+        parts.append(f"<tr><td>{html.escape(name)}</td><td>{found[0].max_score:g}</td>"
+                     f"<td>{len(graded)}</td><td>{len(found) - len(graded)}</td>"
+                     f"<td>{mean}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _students_section(totals: dict, journal: dict) -> list[str]:
+    """A row per student: points split as the feedback splits them, lateness, status."""
+    if not totals and not journal:
+        return []
+    esc = html.escape
+    late = [t for t in totals.values() if t.lateness is not None and t.lateness.days_late]
+    parts = ["<h2>Students</h2>"]
+    if late:
+        penalties = sum(t.late_penalty for t in late)
+        parts.append(f"<p>{len(late)} late submission(s), {penalties:g} point(s) taken in all "
+                     f"({esc(late[0].lateness.policy.describe())}).</p>")
+    parts.append("<table><tr><th>student</th><th>autograded</th><th>by hand</th>"
+                 "<th>late penalty</th><th>final</th><th>status</th></tr>")
+    for student in sorted(set(totals) | set(journal)):
+        outcome = journal.get(student)
+        status = outcome.status if outcome is not None else "graded"
+        if outcome is not None and outcome.error:
+            status += f": {outcome.error}"
+        t = totals.get(student)
+        if t is None:
+            parts.append(f"<tr><td>{esc(student)}</td><td colspan='4'>—</td>"
+                         f"<td>{esc(status)}</td></tr>")
+            continue
+        by_hand = (f"{t.hand_graded:g}/{t.hand_graded_max:g}" if t.hand_graded_max else "")
+        if t.awaiting:
+            by_hand += f"{' + ' if by_hand else ''}{t.awaiting:g} awaiting"
+        days = (f" ({t.lateness.days_late} day(s) late)"
+                if t.lateness is not None and t.lateness.days_late else "")
+        parts.append(f"<tr><td>{esc(student)}</td><td>{t.autograded:g}/{t.autograded_max:g}"
+                     f"</td><td>{esc(by_hand or '—')}</td><td>{t.late_penalty:g}{days}</td>"
+                     f"<td>{t.final:g}/{t.max_score:g}{'' if t.complete else ' so far'}</td>"
+                     f"<td>{esc(status)}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _problems_section(errors: list, problems: tuple) -> list[str]:
+    """Submissions that errored, and items whose run had a problem, with the reason."""
+    if not errors and not problems:
+        return []
+    esc = html.escape
+    parts = ["<h2>Errors and timeouts</h2>"]
+    if problems:
+        kinds = Counter(kind for _, _, kind in problems)
+        parts.append("<p>" + esc(", ".join(f"{kind}: {count}" for kind, count in
+                                          sorted(kinds.items()))) + "</p>")
+    parts.append("<table><tr><th>student</th><th>item</th><th>reason</th></tr>")
+    for o in errors:
+        parts.append(f"<tr><td>{esc(o.student)}</td><td>(whole submission)</td>"
+                     f"<td>{esc(o.error or o.status)}</td></tr>")
+    for student, item, kind in problems:
+        parts.append(f"<tr><td>{esc(student)}</td><td>{esc(item)}</td><td>{esc(kind)}</td></tr>")
+    parts.append("</table>")
+    return parts
+
+
+def autograde_summary(week: str, outcomes: list) -> str:
+    """What ``mlfund course autograde`` prints: the counts, then a table of the submissions.
+
+    Examples
+    --------
+    >>> from mlfund.course._batch import Outcome
+    >>> done = [Outcome("ada", "graded", 12.0, 16.0, 1.5),
+    ...         Outcome("bo", "error", None, None, 0.1, "missing notebook")]
+    >>> print(autograde_summary("w01", done))
+    w01: 1 graded, 0 already graded (skipped), 1 with errors in the submission, 0 grader fault(s).
+      student  status  score  seconds  reason
+      ada      graded  12/16      1.5
+      bo       error   —          0.1  missing notebook
+    Mean score: 12/16 over 1 graded submission(s) (autograded points).
+    """
+    count = Counter(o.status for o in outcomes)
+    lines = [f"{week}: {count['graded']} graded, {count['skipped']} already graded (skipped), "
+             f"{count['error']} with errors in the submission, {count['fault']} grader "
+             "fault(s)."]
+    if not outcomes:
+        return lines[0]
+    width = max(7, *(len(o.student) for o in outcomes))
+    lines.append(f"  {'student':<{width}}  status  score  seconds  reason")
+    for o in outcomes:
+        score = (f"{o.score:g}/{o.max_score:g}" if o.score is not None and o.max_score
+                 else "—")
+        reason = o.error or ""
+        if o.status == "fault":
+            reason += " (no grade recorded; run autograde again)"
+        lines.append(f"  {o.student:<{width}}  {o.status:<6}  {score:<5}  {o.seconds:>7.1f}  "
+                     f"{reason}".rstrip())
+    scored = [o for o in outcomes if o.status in ("graded", "skipped") and o.score is not None]
+    if scored:
+        mean = sum(o.score for o in scored) / len(scored)
+        top = scored[0].max_score or 0
+        lines.append(f"Mean score: {mean:.3g}/{top:g} over {len(scored)} graded "
+                     "submission(s) (autograded points).")
+    return "\n".join(lines)
