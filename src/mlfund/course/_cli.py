@@ -77,6 +77,20 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release_solutions(args: argparse.Namespace) -> int:
+    from mlfund.course._exchange import ExchangeError
+    from mlfund.course._solutions import SolutionsError, release_solutions
+
+    if (problem := _check_week(args.week)) is not None:
+        return _fail(problem)
+    try:
+        print(release_solutions(args.week, _course_dir(args), force=args.force,
+                                exchange=args.exchange))
+    except (SolutionsError, ExchangeError) as exc:
+        return _fail(str(exc))
+    return 0
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     from mlfund.course._collect import CollectError, collect
     from mlfund.course._inbound import collect_from_exchange
@@ -239,6 +253,18 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace the week if it is already in the exchange")
     p.set_defaults(func=_private(cmd_release))
+
+    p = csub.add_parser("release-solutions",
+                        help="after a week's due date, its solutions (notebook and page) in "
+                             "course/solutions/WEEK and the course's exchange")
+    p.add_argument("week")
+    p.add_argument("--force", action="store_true", help="release them before the due date")
+    p.add_argument("--exchange", action="store_const", const=True, default=None,
+                   help="also to the exchange as WEEK-solutions (default: when the course "
+                        "names its exchange)")
+    p.add_argument("--no-exchange", dest="exchange", action="store_const", const=False,
+                   help="only in the course folder")
+    p.set_defaults(func=_private(cmd_release_solutions))
 
     p = csub.add_parser("collect", help="import submissions from the exchange, a folder or a zip")
     p.add_argument("week")
