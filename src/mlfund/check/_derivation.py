@@ -752,7 +752,7 @@ def critical_points(first: Any, second: Any, space: Space,
                     numerator = sp.Poly(sp.numer(univariate), symbol)
                 except sp.PolynomialError:
                     continue
-                if numerator.degree() < 1 or numerator.degree() > 4:
+                if numerator.degree() < 1 or numerator.degree() > 2:
                     continue
                 for root in sp.roots(numerator, filter="R"):
                     if root.is_real and space.domains[name].contains(float(root), point):
