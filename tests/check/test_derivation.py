@@ -233,6 +233,21 @@ def test_is_a_catalogued_mistake_named_on_the_line_where_it_happens():
     assert "line 2" in sign.feedback.lower() and "opposite sign" in sign.feedback
 
 
+def test_is_a_label_in_front_of_an_equation_read_as_a_label():
+    result = verdict(MLE, ["dl/dp = k/p - (n - k)/(1 - p) = 0", "<=> k*(1 - p) = (n - k)*p",
+                           "<=> p = k/n"])
+    assert result.verdict == CORRECT, result.feedback
+
+
+def test_is_a_sympy_last_line_out_of_form_told_to_be_a_string():
+    sigma = _sigmoid()
+    z = sp.Symbol("z", real=True)
+    result = verdict(SIGMOID, ["diff(1/(1 + exp(-z)), z)", "exp(-z)/(1 + exp(-z))**2",
+                               sigma(z) * (1 - sigma(z))])
+    assert result.verdict == INCORRECT
+    assert "as a string" in result.feedback
+
+
 def test_is_an_equation_not_solved_for_the_unknown_refused_as_the_end():
     spec = make("sqrt(n)*d = z", ["sqrt(n)*d = z", "sqrt(n) = z/d", "n = z**2/d**2"],
                 lambda z, d: z ** 2 / d ** 2, {"n": "positive", "d": "positive", "z": "positive"},

@@ -493,7 +493,9 @@ def score_derivation(spec: Any, captured: Mapping[str, Any]) -> CheckResult:
             return _result(spec, UNDECIDED, 0.0, f"Could not evaluate {read.line.label} in "
                                                   "time; split it into smaller steps.",
                            interpreted=_interpreted(reads))
-    return _Verdict(spec, space, reads, deadline).decide()
+    verdict = _Verdict(spec, space, reads, deadline)
+    verdict.last_is_sympy = isinstance(items[-1], Mapping) and items[-1].get("type") == "sympy"
+    return verdict.decide()
 
 
 class _Verdict:
@@ -506,6 +508,7 @@ class _Verdict:
         self.feedback = _Feedback(self.checker)
         self.interpreted = _interpreted(reads)
         self.steps_total = len(self.d.chain) - 1
+        self.last_is_sympy = False
 
     def progress(self, valid: int) -> float:
         return self.d.progress_credit * min(valid, self.steps_total) / self.steps_total
@@ -552,9 +555,13 @@ class _Verdict:
                               f"asked for. {self._where(end_step, reads[-1])}",
                               interpreted=self.interpreted)
         if problems:
-            return _incorrect(self.spec, self.progress(valid),
-                              f"Every step follows, but the last line is not yet in the asked "
-                              f"form ({self.d.form_phrase}): {'; '.join(problems)}.",
+            text = (f"Every step follows, but the last line is not yet in the asked form "
+                    f"({self.d.form_phrase}): {'; '.join(problems)}.")
+            if self.last_is_sympy and self.spec.functions:
+                text += (" A sympy line is read as its value, where a function such as "
+                         f"{sorted(self.spec.functions)[0]} is already written out: give "
+                         "this line as a string to keep it as you wrote it.")
+            return _incorrect(self.spec, self.progress(valid), text,
                               interpreted=self.interpreted)
         if valid < self.d.min_steps:
             return _incorrect(self.spec, self.progress(valid),

@@ -542,13 +542,23 @@ class Reader:
             lines.append(Line(number, 0, part, mark if k == 0 else EQUALS, False, (value,)))
         return lines
 
+    def _is_label(self, text: str, latex: bool) -> bool:
+        """A first part that is a name for what follows (``J(w)``, ``dl/dp``), not a value."""
+        try:
+            self.side(text, latex)
+        except ParseError:
+            return True
+        return False
+
     def _equation_line(self, number: int, text: str, mark: str, latex: bool) -> Line:
         """An equation (alternatives joined by or, or written with ±), or an expression."""
         alternatives = _top_level_split(text, _ALTERNATIVE)
         sides = []
         previous_lhs = None
-        for alternative in alternatives:
+        for k, alternative in enumerate(alternatives):
             pieces = _split_equals(alternative)
+            if len(pieces) == 3 and k == 0 and self._is_label(pieces[0], latex):
+                pieces = pieces[1:]   # "dl/dp = k/p - (n - k)/(1 - p) = 0"
             if len(pieces) > 2:
                 raise ParseError("write one equation per line (this line has several '=').")
             if len(pieces) == 1:
