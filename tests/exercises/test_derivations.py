@@ -12,6 +12,8 @@ import re
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlfund import exercises
 from mlfund.check import CORRECT, INCORRECT, check
@@ -45,6 +47,34 @@ def test_is_any_one_line_replaced_by_a_wrong_one_caught_at_that_line(spec):
             assert result.feedback.startswith(f"Line {k + 1} does not follow from line {k}."), \
                 (k + 1, result.feedback)
         assert result.score < 1.0
+
+
+_CHANGES = st.tuples(st.sampled_from(["+", "*"]),
+                     st.fractions(min_value=-5, max_value=5, max_denominator=7).filter(
+                         lambda c: c not in (0, 1)))
+
+
+@pytest.mark.parametrize("spec", DERIVATIONS, ids=IDS)
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_is_a_random_wrong_line_anywhere_caught_at_that_line(spec, data):
+    """Any line, changed by a random constant term or factor, breaks the chain there."""
+    chain = list(spec.derivation.chain)
+    k = data.draw(st.integers(min_value=0, max_value=len(chain) - 1), label="line")
+    how, c = data.draw(_CHANGES, label="change")
+    parts = re.split(r"(?<![<>=!])=(?!=)", chain[k])
+    if len(parts) == 2:   # an equation: move its right-hand side (a factor may keep 0 = 0)
+        wrong = f"{parts[0]}= ({parts[1]}) + {c.numerator}/{c.denominator}"
+    elif how == "+":
+        wrong = f"({chain[k]}) + {c.numerator}/{c.denominator}"
+    else:
+        wrong = f"({chain[k]})*{c.numerator}/{c.denominator}"
+    result = check(spec.id, chain[:k] + [wrong] + chain[k + 1:]).result
+    assert result.verdict == INCORRECT, (k + 1, wrong, result.feedback)
+    expected = "Line 1 is not the asked-for start" if k == 0 else \
+        f"Line {k + 1} does not follow from line {k}."
+    assert result.feedback.startswith(expected), (k + 1, wrong, result.feedback)
 
 
 def _display_lines(spec):
