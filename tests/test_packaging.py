@@ -22,7 +22,9 @@ def _name(requirement: str) -> str:
 
 
 def _spec(requirement: str) -> str:
-    return requirement.split(";")[0].strip().replace(" ", "").lower()
+    """The requirement as conda writes it: no environment marker, no pip extras."""
+    spec = requirement.split(";")[0].strip().replace(" ", "").lower()
+    return re.sub(r"\[[^\]]*\]", "", spec)
 
 
 def test_is_environment_yml_in_step_with_pyproject():
