@@ -20,11 +20,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from mlfund import exercises
 from mlfund.course._nbgrader import notebooks_dir, project_root
 from mlfund.course._sandbox import is_root
 
 WEEK = "w01"
 SOURCE = notebooks_dir() / WEEK / "w01-gradients.ipynb"
+FULL = sum(spec.points for spec in exercises.week(1))  # the week's autograded points
 
 
 def _copy_tree(target: Path) -> Path:
@@ -112,7 +114,7 @@ def test_does_autograde_in_a_closed_folder_give_a_perfect_student_full_marks():
         assert done.returncode == 0, done.stderr[-3000:]
         assert "1 graded" in done.stdout, done.stdout + done.stderr[-2000:]
         score = _score(course, "perfect", src=tree / "src")
-        assert score == 13.0, (score, done.stdout)
+        assert score == FULL, (score, done.stdout)
     finally:
         shutil.rmtree(closed, ignore_errors=True)
 
@@ -154,7 +156,7 @@ def test_does_an_unprivileged_user_grade_the_solution_fully():
         done = _mlfund(["grade", str(work / SOURCE.name)], src=project_root() / "src",
                        user=user, cwd=work)
         assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-        assert _total(done.stdout) == "13/13", done.stdout
+        assert _total(done.stdout) == f"{FULL:g}/{FULL:g}", done.stdout
         assert "Isolation:" in done.stdout
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -165,10 +167,16 @@ def test_does_an_unprivileged_user_grade_the_solution_fully():
 def _break_kernel_imports(monkeypatch) -> None:
     """Hide the installed package from the kernel, as a wrong view of the installation would."""
     import mlfund
+    from mlfund.course import _fastexec
     from mlfund.course._sandbox import Confinement
+    from mlfund.grading import _kernel
 
     package = os.path.dirname(mlfund.__file__)
     original = Confinement.request
+    # the notebook's own import of mlfund.optimization.symbolic must happen in the kernel
+    monkeypatch.setattr(_kernel, "PRELOAD", tuple(
+        m for m in _kernel.PRELOAD if not m.startswith("mlfund.optimization")))
+    _fastexec.close_clean_processes()
 
     def broken(self, *args, **kwargs):
         request = original(self, *args, **kwargs)
@@ -207,7 +215,7 @@ def test_is_a_kernel_that_cannot_import_the_package_a_grader_fault_not_a_zero(tm
     monkeypatch.undo()
     again = autograde_batch(WEEK, course_dir=course, jobs=1, progress=False)
     assert [o.status for o in again] == ["graded"], again  # retried, not skipped
-    assert again[0].score == 13.0
+    assert again[0].score == FULL
 
 
 def _no_grade(course: Path, student: str) -> bool:
@@ -269,7 +277,7 @@ def test_is_a_root_grader_without_namespaces_right_or_stopped_by_its_canary(tmp_
     monkeypatch.setattr("mlfund.course._sandbox.Confinement.isolation", "uid")
     if failure is None:
         outcomes = autograde_batch(WEEK, course_dir=course, jobs=1, progress=False)
-        assert outcomes[0].score == 13.0
+        assert outcomes[0].score == FULL
     else:
         with pytest.raises(CanaryFailed):
             autograde_batch(WEEK, course_dir=course, jobs=1, progress=False)
