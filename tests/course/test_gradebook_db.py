@@ -169,9 +169,9 @@ def test_does_the_course_run_the_same_on_this_gradebook(tmp_path, db_url, monkey
         rows = {row["student_id"]: row for row in csv.DictReader(fh)
                 if row["assignment"] == WEEK}
     assert sorted(rows) == ["ada", "bo", "cy"]
-    assert float(rows["ada"]["code_score"]) == FULL
-    assert float(rows["ada"]["written_score"]) == 2
-    assert float(rows["bo"]["code_score"]) == FULL - 1
+    assert float(rows["ada"]["autograded"]) == FULL
+    assert float(rows["ada"]["hand_graded"]) == 2
+    assert float(rows["bo"]["autograded"]) == FULL - 1
 
 
 def test_does_a_run_refuse_while_another_holds_the_gradebook_lock(tmp_path, postgres):

@@ -35,7 +35,7 @@ from typing import Any
 
 from mlfund.course._batch import CanaryFailed, Outcome, submission_digest
 
-_LOCAL = re.compile(r"^local(?::(\d+))?$")
+_LOCAL = re.compile(r"local(?::(\d+))?")
 
 
 class ClusterUnavailable(RuntimeError):
@@ -44,8 +44,8 @@ class ClusterUnavailable(RuntimeError):
 
 def check_address(address: str) -> str | None:
     """A message when ``address`` is neither a scheduler's address nor ``local[:N]``."""
-    if _LOCAL.match(address) or re.match(r"^[a-z0-9+]+://\S+$", address) or re.match(
-            r"^[\w.-]+:\d+$", address):
+    if _LOCAL.fullmatch(address) or re.fullmatch(r"[a-z0-9+]+://\S+", address) or re.fullmatch(
+            r"[\w.-]+:\d+", address):
         return None
     return (f"dask ({address!r}) must be a scheduler's address (tcp://HOST:PORT) or "
             "'local' or 'local:N' (a cluster of N workers on this machine).")
@@ -61,7 +61,7 @@ def connect(address, *, timeout: float | None = None):
 
     if isinstance(address, Client):
         return address, None
-    match = _LOCAL.match(address)
+    match = _LOCAL.fullmatch(address)
     if match:
         workers = int(match.group(1) or os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-_MARKER = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+_MARKER = re.compile(r"\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*")
 
 
 class SolutionsError(RuntimeError):
@@ -49,7 +49,7 @@ def solution_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
         cell.source = "\n".join(line for line in cell.source.splitlines()
-                                if not _MARKER.match(line))
+                                if not _MARKER.fullmatch(line))
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None

@@ -54,26 +54,13 @@ def warm_up(modules: tuple[str, ...] = PRELOAD) -> None:
 
 
 def _use_libraries_once() -> None:
-    """Draw a figure and simplify a formula once, before any kernel is forked.
+    """Simplify a formula once, before any kernel is forked.
 
-    The first figure loads fonts and the renderer, the first ``simplify`` fills sympy's
-    caches: about a third of a second of every kernel's run if each did it again. Only
-    modules already imported (never a forbidden one) are used; the figure is closed, so the
-    kernel's first figure is still figure 1.
+    The first ``simplify`` fills sympy's caches, time every kernel would spend again. Only
+    modules already imported (never a forbidden one) are used.
     """
-    import io
-
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        try:
-            figure, axes = pyplot.subplots()
-            axes.plot([0.0, 1.0], [0.0, 1.0], label="$x$")
-            axes.set_title("t")
-            axes.legend()
-            figure.savefig(io.BytesIO(), format="png")
-            pyplot.close(figure)
-        except Exception:
-            pass
+    # No figure is drawn here: matplotlib keeps its fonts' files open, and the kernel
+    # closes every inherited descriptor, so a font opened here fails in the kernel.
     sympy = sys.modules.get("sympy")
     if sympy is not None:
         try:
