@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -106,8 +107,13 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def timed(command: list[str], **kwargs) -> tuple[float, int]:
-    """Wall time and peak resident memory of the process tree of ``command``."""
+def timed(command: list[str], **kwargs) -> tuple[float, int, float]:
+    """Wall time, peak resident memory and CPU time of the process tree of ``command``.
+
+    The CPU time (user and system, of every process below it once reaped) hardly depends on
+    what else the machine runs, unlike the wall time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, **kwargs)
     peak = [0]
@@ -122,13 +128,15 @@ def timed(command: list[str], **kwargs) -> tuple[float, int]:
         sampler.start()
     code = process.wait()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
         raise subprocess.CalledProcessError(code, command)
-    return seconds, peak[0]
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, peak[0], cpu
 
 
 def run_mlfund(course: Path, week: str, jobs: int, dask: str | None = None
-               ) -> tuple[float, int]:
+               ) -> tuple[float, int, float]:
     command = [sys.executable, "-m", "mlfund", "course", "--course-dir", str(course),
                "autograde", week, "--jobs", str(jobs), "--quiet"]
     if dask:
@@ -136,7 +144,7 @@ def run_mlfund(course: Path, week: str, jobs: int, dask: str | None = None
     return timed(command, stdout=subprocess.DEVNULL)
 
 
-def run_nbgrader(course: Path, week: str) -> tuple[float, int]:
+def run_nbgrader(course: Path, week: str) -> tuple[float, int, float]:
     nbgrader = shutil.which("nbgrader", path=os.path.dirname(sys.executable)) or "nbgrader"
     env = dict(os.environ, MLFUND_COURSE_DIR=str(course))
     return timed([nbgrader, "autograde", week, "--force"], cwd=course, env=env,
@@ -170,14 +178,16 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("nbgrader autograde", *run_nbgrader(plain, args.week), "serial"))
             same = _scores(ours, args.week) == _scores(plain, args.week)
         print(f"{args.n} submissions of {args.week}, {os.cpu_count()} cores\n")
-        print("| command | wall time (s) | submissions/min | s/submission | peak memory (MiB) "
-              "| notes |")
-        print("|---|---:|---:|---:|---:|---|")
-        for name, seconds, peak, note in rows:
+        print("| command | wall time (s) | submissions/min | s/submission | CPU s/submission "
+              "| peak memory (MiB) | notes |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for name, seconds, peak, cpu, note in rows:
             print(f"| `{name}` | {seconds:.1f} | {60 * args.n / seconds:.1f} | "
-                  f"{seconds / args.n:.3f} | {peak / 2**20:.0f} | {note} |")
+                  f"{seconds / args.n:.3f} | {cpu / args.n:.3f} | {peak / 2**20:.0f} | {note} |")
         if not args.skip_nbgrader:
-            print(f"\nspeed-up: {rows[1][1] / rows[0][1]:.1f}x; same scores: {same}")
+            print(f"\nspeed-up: {rows[1][1] / rows[0][1]:.1f}x (CPU time: "
+                  f"{rows[1][3] / rows[0][3]:.1f}x); same scores: {same}; load average "
+                  f"{os.getloadavg()[0]:.1f}")
     return 0
 
 
