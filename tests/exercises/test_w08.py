@@ -261,3 +261,137 @@ def test_does_an_fpr_of_one_percent_give_five_false_alarms_per_fraud():
     tn, fp, fn, tp = skm.confusion_matrix(y_true, y_pred).ravel()
     assert fp / tp == pytest.approx(0.01 * 0.998 / 0.002, rel=1e-3)   # ≈ 5, not 10
     assert skm.precision_score(y_true, y_pred) == pytest.approx(1 / 6, abs=0.002)
+
+
+# --- averaging over classes -----------------------------------------------------------------
+
+
+def _ticket_arrays():
+    matrix = np.array(w08._TICKET_MATRIX)
+    y_true, y_pred = [], []
+    for (i, j), count in np.ndenumerate(matrix):
+        y_true += [i] * count
+        y_pred += [j] * count
+    return np.array(y_true), np.array(y_pred)
+
+
+def test_are_the_ticket_averages_sklearns_precision_recall_fscore_support():
+    y_true, y_pred = _ticket_arrays()
+    assert y_true.size == 1000 and np.bincount(y_true).tolist() == [800, 150, 50]
+    *_, macro, _ = skm.precision_recall_fscore_support(y_true, y_pred, average="macro")
+    *_, micro, _ = skm.precision_recall_fscore_support(y_true, y_pred, average="micro")
+    assert _ref("w08-macro-f1") == pytest.approx(macro)
+    assert _ref("w08-micro-f1") == pytest.approx(micro)
+    # with one label per example micro-F1 is the accuracy
+    assert _ref("w08-micro-f1") == pytest.approx(skm.accuracy_score(y_true, y_pred))
+
+
+def test_are_the_ticket_mistakes_what_they_say():
+    y_true, y_pred = _ticket_arrays()
+    p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, average=None)
+    wrong = {m.note: m.value() for m in exercises.get("w08-macro-f1").mistakes}
+    assert wrong["weighted"] == pytest.approx(skm.f1_score(y_true, y_pred, average="weighted"))
+    assert wrong["f1-of-means"] == pytest.approx(2 * p.mean() * r.mean() / (p.mean() + r.mean()))
+    assert wrong["macro-precision"] == pytest.approx(p.mean())
+    assert wrong["macro-recall"] == pytest.approx(skm.balanced_accuracy_score(y_true, y_pred))
+    ovr = {m.note: m.value() for m in exercises.get("w08-micro-f1").mistakes}
+    binary_accuracies = [skm.accuracy_score(y_true == c, y_pred == c) for c in range(3)]
+    assert ovr["one-vs-rest-accuracy"] == pytest.approx(np.mean(binary_accuracies))
+
+
+@pytest.mark.parametrize("args", w08._multiclass_probes())
+def test_is_the_macro_micro_reference_sklearns(args):
+    y_true, y_pred = args
+    k = int(max(y_true.max(), y_pred.max())) + 1
+    assert set(y_true) == set(y_pred) == set(range(k))
+    got = exercises.get("w08-macro-micro-f1").reference()(y_true, y_pred)
+    want = [skm.precision_recall_fscore_support(y_true, y_pred, average=a)[2]
+            for a in ("macro", "micro")]
+    np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("args", [*w08._multiclass_probes(), _ticket_arrays()])
+def test_is_the_f1_of_the_means_never_below_the_mean_of_the_f1s(args):
+    """The claim of the text (Opitz & Burst): the harmonic mean is concave."""
+    y_true, y_pred = args
+    p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, average=None)
+    assert 2 * p.mean() * r.mean() / (p.mean() + r.mean()) >= f.mean() - 1e-12
+    # and a misclassified example is one pooled fp and one pooled fn
+    matrix = skm.confusion_matrix(y_true, y_pred)
+    tp = np.diag(matrix)
+    assert (matrix.sum(axis=0) - tp).sum() == (matrix.sum(axis=1) - tp).sum()
+
+
+# --- precision@k under a review capacity ------------------------------------------------------
+
+
+def _slow_precision_at_k(y_true, y_score, k):
+    ranked = sorted(zip(y_score, y_true, strict=True), reverse=True)
+    return sum(label for _, label in ranked[:k]) / k
+
+
+@pytest.mark.parametrize("args", w08._top_k_probes())
+def test_is_precision_at_k_sklearns_precision_of_the_top_k(args):
+    y_true, y_score, k = args
+    assert np.unique(y_score).size == y_score.size and 1 <= k <= y_score.size
+    top_k = (y_score >= np.sort(y_score)[::-1][k - 1]).astype(int)
+    assert top_k.sum() == k
+    got = exercises.get("w08-precision-at-k").reference()(y_true, y_score, k)
+    assert got == pytest.approx(skm.precision_score(y_true, top_k))
+    assert got == pytest.approx(_slow_precision_at_k(y_true, y_score, k))
+
+
+def _simulated_top_k(k, n_rounds=400, seed=808):
+    """Claims with random order within bands, the top k taken: mean frauds caught."""
+    rng = np.random.default_rng(seed)
+    labels = np.concatenate([np.r_[np.ones(f), np.zeros(c - f)] for c, f in w08._CLAIM_BANDS])
+    band_of = np.repeat(np.arange(len(w08._CLAIM_BANDS)), [c for c, _ in w08._CLAIM_BANDS])
+    caught = []
+    for _ in range(n_rounds):
+        scores = -band_of + rng.random(labels.size)        # band first, random within it
+        top = (scores >= np.sort(scores)[::-1][k - 1]).astype(int)
+        caught.append(skm.precision_score(labels, top) * k)
+    return np.mean(caught), np.std(caught) / np.sqrt(n_rounds)
+
+
+def test_do_the_bands_tell_the_story():
+    assert sum(c for c, _ in w08._CLAIM_BANDS) == 20_000
+    assert sum(f for _, f in w08._CLAIM_BANDS) == 200
+
+
+@pytest.mark.parametrize("exercise_id, k", [("w08-review-precision", 300),
+                                            ("w08-review-frauds-caught", 600)])
+def test_are_the_review_references_what_a_simulated_queue_catches(exercise_id, k):
+    mean, se = _simulated_top_k(k)
+    expected = _ref(exercise_id) * (k if exercise_id == "w08-review-precision" else 1)
+    assert mean == pytest.approx(expected, abs=4 * se + 1e-9)
+    # exactly: whole bands, then the hypergeometric mean of the partial band
+    assert _ref("w08-review-precision") == pytest.approx((84 + stats.hypergeom(
+        240, 60, 180).mean()) / 300)
+    assert _ref("w08-review-frauds-caught") == pytest.approx(
+        84 + 60 + stats.hypergeom(900, 30, 240).mean())
+
+
+# --- precision at a new prevalence ------------------------------------------------------------
+
+
+def test_is_the_low_prevalence_precision_the_derivations_result():
+    prev, tpr, fpr = w08._SCREEN_PREVALENCE, w08._SCREEN_TPR, w08._SCREEN_FPR
+    formula = exercises.get("w08-precision-derivation").reference(
+        prev=sp.Rational(1, 200), tpr=sp.Rational(95, 100), fpr=sp.Rational(2, 100))
+    assert (prev, tpr, fpr) == (0.005, 0.95, 0.02)
+    assert _ref("w08-precision-low-prevalence") == pytest.approx(float(formula))
+
+
+def test_is_the_low_prevalence_precision_what_a_simulated_population_gets():
+    rng = np.random.default_rng(809)
+    n = 2_000_000
+    y = (rng.random(n) < w08._SCREEN_PREVALENCE).astype(int)
+    flag_rate = np.where(y == 1, w08._SCREEN_TPR, w08._SCREEN_FPR)
+    flagged = (rng.random(n) < flag_rate).astype(int)
+    assert skm.precision_score(y, flagged) == pytest.approx(
+        _ref("w08-precision-low-prevalence"), abs=0.005)
+    # and on a balanced test set the same rates give the catalogued "balanced" value
+    balanced = {m.note: m.value() for m in exercises.get("w08-precision-low-prevalence").mistakes}
+    assert balanced["balanced-precision"] == pytest.approx(
+        w08._SCREEN_TPR / (w08._SCREEN_TPR + w08._SCREEN_FPR))

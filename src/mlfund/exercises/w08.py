@@ -105,6 +105,142 @@ def _baseline_labels() -> np.ndarray:
                  np.zeros(_BASELINE_N - _BASELINE_POS, dtype=int)]
 
 
+# --- averaging over classes, ranking under a review capacity, precision at a prevalence ----
+
+# A support-ticket router: 1,000 tickets, rows the true class, columns the routed class.
+_TICKET_CLASSES = ("billing", "bug", "account")
+_TICKET_MATRIX = ((700, 20, 80),
+                  (20, 120, 10),
+                  (5, 5, 40))
+
+
+def _one_vs_rest(matrix) -> list:
+    """Each class against the rest, as the library's binary confusion matrix."""
+    c = np.asarray(matrix, dtype=int)
+    tp = np.diag(c)
+    fp, fn = c.sum(axis=0) - tp, c.sum(axis=1) - tp
+    tn = c.sum() - tp - fp - fn
+    cm = _ev().ConfusionMatrix
+    return [cm(tp=int(a), fp=int(b), fn=int(d), tn=int(e))
+            for a, b, d, e in zip(tp, fp, fn, tn, strict=True)]
+
+
+def _pooled(matrix):
+    """Micro-averaging: the classes' tp, fp, fn (and tn) summed into one binary matrix."""
+    per_class = _one_vs_rest(matrix)
+    return _ev().ConfusionMatrix(tp=sum(m.tp for m in per_class),
+                                 fp=sum(m.fp for m in per_class),
+                                 fn=sum(m.fn for m in per_class),
+                                 tn=sum(m.tn for m in per_class))
+
+
+def _averaged_f1(matrix, how: str = "macro") -> float:
+    per_class = _one_vs_rest(matrix)
+    f1 = np.array([m.f1() for m in per_class])
+    if how == "macro":                         # the unweighted mean of the per-class F1s
+        return float(f1.mean())
+    if how == "micro":
+        return _pooled(matrix).f1()
+    if how == "weighted":                      # weighted by support (true examples)
+        support = np.array([m.tp + m.fn for m in per_class])
+        return float(np.sum(f1 * support) / support.sum())
+    if how == "f1-of-means":                   # harmonic mean of macro-P and macro-R
+        p = np.mean([m.precision() for m in per_class])
+        r = np.mean([m.recall() for m in per_class])
+        return float(2 * p * r / (p + r))
+    if how == "one-vs-rest-accuracy":          # mean of the classes' binary accuracies
+        return float(np.mean([m.accuracy() for m in per_class]))
+    if how == "macro-precision":
+        return float(np.mean([m.precision() for m in per_class]))
+    if how == "macro-recall":
+        return float(np.mean([m.recall() for m in per_class]))
+    raise ValueError(f"how ({how!r}) is not an averaging this module knows.")
+
+
+def _matrix_of(y_true, y_pred) -> np.ndarray:
+    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    k = int(max(y_true.max(), y_pred.max())) + 1
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+def _macro_micro_f1(y_true, y_pred, *, macro: str = "macro", micro: str = "micro"):
+    matrix = _matrix_of(y_true, y_pred)
+    return np.array([_averaged_f1(matrix, macro), _averaged_f1(matrix, micro)])
+
+
+def _macro_micro_swapped(y_true, y_pred):
+    return _macro_micro_f1(y_true, y_pred)[::-1].copy()
+
+
+# A claims-fraud queue: yesterday's 20,000 claims in score bands, highest first, as
+# (claims, frauds); within a band the order is random. Reviewers take the top k a day.
+_CLAIM_BANDS = ((120, 84), (240, 60), (900, 30), (18_740, 26))
+_REVIEW_CAPACITY, _REVIEW_CAPACITY_DOUBLED = 300, 600
+
+
+def _expected_frauds_in_top(k: int, bands=_CLAIM_BANDS, *, whole_bands: bool = False) -> float:
+    """Expected frauds among the top k: whole bands, then a random share of the next one."""
+    caught, left = 0.0, k
+    for claims, frauds in bands:
+        if left <= 0:
+            break
+        if claims <= left or whole_bands:
+            caught, left = caught + frauds, left - claims
+        else:
+            caught, left = caught + frauds * left / claims, 0
+    return caught
+
+
+def _review_precision(k: int = _REVIEW_CAPACITY, **how) -> float:
+    return _expected_frauds_in_top(k, **how) / k
+
+
+def _review_frauds(k: int = _REVIEW_CAPACITY_DOUBLED, **how) -> float:
+    return _expected_frauds_in_top(k, **how)
+
+
+def _claims_prevalence() -> float:
+    return sum(f for _, f in _CLAIM_BANDS) / sum(c for c, _ in _CLAIM_BANDS)
+
+
+def _precision_at_k(y_true, y_score, k):
+    y = np.asarray(y_true)
+    top = np.argsort(-np.asarray(y_score, dtype=float), kind="stable")[: int(k)]
+    flagged = np.zeros(y.size, dtype=int)
+    flagged[top] = 1
+    return _ev().precision_score(y, flagged)
+
+
+def _bottom_k_precision(y_true, y_score, k):
+    y = np.asarray(y_true)
+    return float(np.mean(y[np.argsort(np.asarray(y_score, dtype=float))[: int(k)]]))
+
+
+def _recall_at_k(y_true, y_score, k):
+    y = np.asarray(y_true)
+    top = np.argsort(-np.asarray(y_score, dtype=float))[: int(k)]
+    return float(y[top].sum() / y.sum())
+
+
+def _strict_kth_threshold(y_true, y_score, k):
+    y, s = np.asarray(y_true), np.asarray(y_score, dtype=float)
+    kth = np.sort(s)[::-1][int(k) - 1]
+    flagged = s > kth                                  # drops the k-th case itself
+    return float(y[flagged].sum() / flagged.sum())
+
+
+# A screening model validated on a balanced test set, deployed where 0.5 % are positive.
+_SCREEN_TPR, _SCREEN_FPR, _SCREEN_PREVALENCE = 0.95, 0.02, 0.005
+
+
+def _precision_from_rates(prev: float, tpr: float, fpr: float) -> float:
+    """Precision at prevalence prev (w08-precision-derivation's result): the library's
+    tp/(tp + fp) with the expected counts per case, tp = prev·tpr and fp = (1 − prev)·fpr."""
+    return float(_sym().precision(prev * tpr, (1 - prev) * fpr))
+
+
 # --- probes (pure numpy: they run in the learner's kernel) --------------------------------
 
 
@@ -140,6 +276,33 @@ def _ranking_probes() -> list[tuple[np.ndarray, np.ndarray]]:
         y[:2] = [0, 1]
         s = np.round(rng.normal(size=n) + 0.8 * y, decimals)
         probes.append((y, s))
+    return probes
+
+
+def _multiclass_probes() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Imbalanced labels 0..K-1; every class occurs in y_true and in y_pred."""
+    rng = np.random.default_rng(804)
+    probes = [(np.array([0, 0, 0, 0, 1, 1, 2, 2]), np.array([0, 0, 2, 1, 1, 0, 2, 2]))]
+    for n, shares, right in [(40, (0.7, 0.2, 0.1), 0.7), (120, (0.6, 0.25, 0.1, 0.05), 0.6),
+                             (300, (0.85, 0.1, 0.05), 0.8), (60, (0.4, 0.3, 0.2, 0.1), 0.5)]:
+        k = len(shares)
+        y_true = rng.choice(k, size=n, p=shares)
+        y_pred = np.where(rng.random(n) < right, y_true, rng.integers(0, k, size=n))
+        y_true[:k] = np.arange(k)
+        y_pred[k:2 * k] = np.arange(k)
+        probes.append((y_true, y_pred))
+    return probes
+
+
+def _top_k_probes() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Distinct scores; k between 2 and n."""
+    rng = np.random.default_rng(805)
+    probes = [(np.array([0, 1, 1, 0, 0, 1]), np.array([0.2, 0.9, 0.3, 0.8, 0.1, 0.5]), 3)]
+    for n, k, prevalence in [(50, 10, 0.2), (200, 25, 0.05), (30, 30, 0.3), (500, 7, 0.1)]:
+        y = (rng.random(n) < prevalence).astype(int)
+        y[:2] = [0, 1]
+        s = rng.random(n) + 0.3 * y                   # distinct, and better than random
+        probes.append((y, s, k))
     return probes
 
 
@@ -655,5 +818,214 @@ EXERCISES = (
             "d": "Not this one. AP is defined for any prevalence; its random baseline is the "
                  "prevalence (0.001), so 0.08 is 80 times random and 0.30 is 300 times.",
         },
+    ),
+    Exercise(
+        id="w08-macro-f1",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt="Ticket router, confusion matrix [[700, 20, 80], [20, 120, 10], [5, 5, 40]] "
+               "(rows true billing/bug/account, columns routed): macro-F1, the unweighted mean "
+               "of the three per-class F1 scores?",
+        reference=lambda: _averaged_f1(_TICKET_MATRIX, "macro"),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("f1-of-means", "That is the harmonic mean of macro-precision and "
+                    "macro-recall, a second 'macro-F1' found in the literature (Opitz & Burst, "
+                    "2019); the question asks for the mean of the per-class F1 scores, "
+                    "scikit-learn's average='macro'.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "f1-of-means"), credit=0.5),
+            Mistake("weighted", "You weighted each class's F1 by its number of tickets "
+                    "(average='weighted'): billing dominates again. Macro gives each class "
+                    "weight 1/3.", value=lambda: _averaged_f1(_TICKET_MATRIX, "weighted")),
+            Mistake("micro", "That is micro-F1 (here equal to the accuracy): it pools every "
+                    "ticket's decision. Macro averages the three per-class F1 scores.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "micro")),
+            Mistake("macro-precision", "That is macro-precision, the mean of the per-class "
+                    "precisions tp/(column total); F1 combines each class's precision and "
+                    "recall first.", value=lambda: _averaged_f1(_TICKET_MATRIX, "macro-precision")),
+            Mistake("macro-recall", "That is macro-recall (the balanced accuracy), the mean "
+                    "of tp/(row total); F1 combines each class's precision and recall first.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "macro-recall")),
+        ),
+        hint="per class c: tp = the diagonal entry, fp = the rest of column c, fn = the rest of "
+             "row c; F1 = 2tp/(2tp + fp + fn); then the plain mean over the three classes.",
+    ),
+    Exercise(
+        id="w08-micro-f1",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt="Same matrix: micro-F1, from the tp, fp and fn of the three classes summed?",
+        reference=lambda: _averaged_f1(_TICKET_MATRIX, "micro"),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("macro", "That is macro-F1, the mean of the per-class F1 scores. Micro "
+                    "sums tp, fp and fn over the classes first, then takes one F1.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "macro")),
+            Mistake("weighted", "That is the support-weighted mean of the per-class F1s "
+                    "(average='weighted'); micro pools the counts: summed over the classes, "
+                    "fp and fn both equal the number of misrouted tickets.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "weighted")),
+            Mistake("one-vs-rest-accuracy", "You averaged each class's one-vs-rest accuracy, "
+                    "which counts true negatives: every misrouted ticket is a true negative "
+                    "for the third class. Micro-F1 uses tp, fp and fn only.",
+                    value=lambda: _averaged_f1(_TICKET_MATRIX, "one-vs-rest-accuracy")),
+        ),
+        hint="summed over the classes, tp is the diagonal; each misrouted ticket is one fp "
+             "(for the class it went to) and one fn (for its own class).",
+    ),
+    Exercise(
+        id="w08-macro-micro-f1",
+        kind="function",
+        prompt="Implement np.array([macro_f1, micro_f1]) for labels 0..K−1 (every class in "
+               "y_true and y_pred), macro the mean of per-class F1s, without a metrics "
+               "library.",
+        reference=lambda: _macro_micro_f1,
+        probes=_multiclass_probes,
+        mistakes=(
+            Mistake("weighted", "Your first entry weights each class's F1 by its support "
+                    "(average='weighted'); macro-F1 is the plain mean over the classes.",
+                    value=lambda y_true, y_pred: _macro_micro_f1(y_true, y_pred,
+                                                                 macro="weighted")),
+            Mistake("f1-of-means", "Your first entry is the harmonic mean of macro-precision "
+                    "and macro-recall, a definition some papers use (Opitz & Burst, 2019); "
+                    "here macro-F1 is the mean of the per-class F1 scores.",
+                    value=lambda y_true, y_pred: _macro_micro_f1(y_true, y_pred,
+                                                                 macro="f1-of-means"),
+                    credit=0.5),
+            Mistake("swapped", "The entries are swapped: return [macro, micro].",
+                    value=_macro_micro_swapped),
+            Mistake("one-vs-rest-accuracy", "Macro is right; your micro entry averages the "
+                    "classes' one-vs-rest accuracies, which count true negatives. Sum tp, fp "
+                    "and fn over the classes, then take one F1.",
+                    value=lambda y_true, y_pred: _macro_micro_f1(
+                        y_true, y_pred, micro="one-vs-rest-accuracy"), credit=0.5),
+        ),
+        forbidden_imports=_NO_METRICS,
+        hint="build the K×K matrix with np.add.at(m, (y_true, y_pred), 1); tp = np.diag(m), "
+             "fp = column sums − tp, fn = row sums − tp.",
+    ),
+    Exercise(
+        id="w08-macro-micro-choice",
+        kind="choice",
+        prompt="An 85 % / 10 % / 5 % three-class model has micro-F1 0.91 and macro-F1 0.58. "
+               "Which statement is right?",
+        reference=lambda: "b",
+        choices={
+            "a": "One number is miscomputed: both average the same per-class F1 scores, so "
+                 "they can differ only by rounding.",
+            "b": "Micro-F1 pools every example's decision, so the large class dominates it (with "
+                 "one label per example it equals accuracy); macro-F1 weighs the classes "
+                 "equally, so weak F1 on the two small classes pulls it down.",
+            "c": "Macro-F1 is dominated by the large class because it averages over examples; "
+                 "micro-F1 is the one that weighs the small classes equally.",
+            "d": "The gap means the model overfits: micro-F1 behaves like a training score and "
+                 "macro-F1 like a test score.",
+        },
+        explanations={
+            "a": "Not this one. Only macro averages per-class F1 scores; micro sums the counts "
+                 "first. The two agree only when the classes score alike; under imbalance "
+                 "they part, as here.",
+            "c": "Not this one. It is the other way round: macro gives each class weight 1/K "
+                 "whatever its size; micro adds up counts, where the large class has most.",
+            "d": "Not this one. Both are computed on the same predictions; the gap says where "
+                 "the errors are (the small classes), not whether the model overfits.",
+        },
+    ),
+    Exercise(
+        id="w08-precision-at-k",
+        kind="function",
+        prompt="Implement precision@k: the share of positives among the k highest-scored "
+               "examples (distinct scores), without a metrics library.",
+        reference=lambda: _precision_at_k,
+        probes=_top_k_probes,
+        mistakes=(
+            Mistake("bottom-k", "You took the k lowest scores: np.argsort sorts ascending, so "
+                    "the top k are np.argsort(-y_score)[:k] (or np.argsort(y_score)[-k:]).",
+                    value=_bottom_k_precision),
+            Mistake("recall-at-k", "You divided by the number of positives: that is recall@k. "
+                    "Precision@k divides the positives found by k, the cases reviewed.",
+                    value=_recall_at_k),
+            Mistake("strict-threshold", "Flagging score > (k-th highest score) leaves out the "
+                    "k-th case itself: only k − 1 are flagged. Use >=, or take the k indices "
+                    "of the top scores directly.", value=_strict_kth_threshold),
+        ),
+        forbidden_imports=_NO_METRICS,
+        hint="top = np.argsort(-y_score)[:k]; precision@k = y_true[top].mean().",
+    ),
+    Exercise(
+        id="w08-review-precision",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt="20,000 claims in score bands (claims, frauds) (120, 84), (240, 60), (900, 30), "
+               "(18,740, 26), random order within a band; reviewers take the top 300: "
+               "expected precision@300?",
+        reference=lambda: _review_precision(),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("whole-second-band", "You counted all 60 frauds of the second band but "
+                    "the reviewers reach only 180 of its 240 claims: expect 180 × 60/240 of "
+                    "them.", value=lambda: _review_precision(whole_bands=True)),
+            Mistake("two-bands-reviewed", "That is the precision of the top two bands whole, "
+                    "360 claims; capacity is 300 a day.",
+                    value=lambda: _review_precision(360)),
+            Mistake("top-band-only", "That is the precision of the top band, 84/120; the "
+                    "reviewers have room for 180 more claims, from a band with fewer frauds.",
+                    value=lambda: _review_precision(120)),
+            Mistake("recall", "That is recall@300, the share of the 200 frauds caught; "
+                    "precision@300 divides the frauds caught by the 300 claims reviewed.",
+                    value=lambda: (_expected_frauds_in_top(_REVIEW_CAPACITY)
+                                   / sum(f for _, f in _CLAIM_BANDS))),
+        ),
+        hint="take whole bands from the top while they fit; from the next band take the "
+             "claims that are left, with that band's fraud rate.",
+    ),
+    Exercise(
+        id="w08-review-frauds-caught",
+        kind="number",
+        precision=Precision(decimals=0, unit="fraud"),
+        prompt="Same bands; a second shift doubles the capacity to 600 claims a day. "
+               "Expected frauds caught a day?",
+        reference=lambda: _review_frauds(),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("doubled", "Doubling the capacity does not double the catch: the extra "
+                    "300 claims come from lower bands, where frauds are rarer (precision@k "
+                    "falls as k grows).",
+                    value=lambda: 2 * _review_frauds(_REVIEW_CAPACITY)),
+            Mistake("whole-third-band", "The third band has 900 claims and only 240 of them "
+                    "fit after the top two bands: expect 240 × 30/900 of its frauds.",
+                    value=lambda: _review_frauds(whole_bands=True)),
+            Mistake("extra-only", "That is what the second shift adds; the question asks for "
+                    "all frauds caught with 600 reviews.",
+                    value=lambda: _review_frauds() - _review_frauds(_REVIEW_CAPACITY)),
+            Mistake("random-review", "That is what 600 randomly chosen claims would catch "
+                    "(600 × 1 %); the reviewers take the top of the ranking.",
+                    value=lambda: _REVIEW_CAPACITY_DOUBLED * _claims_prevalence()),
+        ),
+        hint="120 + 240 claims fit whole; the remaining 240 come from the 900-claim band.",
+    ),
+    Exercise(
+        id="w08-precision-low-prevalence",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt="Recall (TPR) 0.95 and FPR 0.02 measured on a balanced test set; deployed where "
+               "0.5 % of cases are positive: its precision there?",
+        reference=lambda: _precision_from_rates(_SCREEN_PREVALENCE, _SCREEN_TPR, _SCREEN_FPR),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("balanced-precision", "That is its precision on the balanced test set "
+                    "(prevalence 1/2): tpr/(tpr + fpr). In deployment the negatives outnumber "
+                    "the positives 199 to 1, and their false positives with them.",
+                    value=lambda: _precision_from_rates(0.5, _SCREEN_TPR, _SCREEN_FPR)),
+            Mistake("recall", "0.95 is the recall, P(flag | positive); precision is "
+                    "P(positive | flag).", value=lambda: _SCREEN_TPR),
+            Mistake("specificity", "1 − FPR is the specificity, P(no flag | negative); "
+                    "precision is P(positive | flag).", value=lambda: 1 - _SCREEN_FPR),
+            Mistake("rates-swapped", "The prevalence weighs the TPR (positives) and 1 − prev "
+                    "the FPR (negatives), not the other way round.",
+                    value=lambda: _precision_from_rates(1 - _SCREEN_PREVALENCE, _SCREEN_TPR,
+                                                        _SCREEN_FPR)),
+        ),
+        hint="Exercise 2.3's formula: prev·tpr / (prev·tpr + (1 − prev)·fpr).",
     ),
 )
