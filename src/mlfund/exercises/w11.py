@@ -1,4 +1,5 @@
-"""Week 11 — from metrics to dollars: revenue of a lift, value of precision, churn ROI."""
+"""Week 11 — from metrics to dollars: revenue of a lift, relative lift and Bayesian read-outs,
+value of precision, churn ROI, the cost of notifications that harm."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def _isym():
     return symbolic
 
 
+def _inf():
+    import mlfund.inference as inference
+
+    return inference
+
+
 # --- the numbers of the questions -----------------------------------------------------------
 
 # Checkout test: monthly traffic, conversion of control and treatment, average order value.
@@ -49,6 +56,21 @@ REVIEW_COST, MISSED_FRAUD_COST = 8.0, 150.0
 # Churn campaign.
 CHURN_CONTACTED, CHURN_PRECISION = 5_000, 0.22
 OFFER_COST, SAVE_RATE, CUSTOMER_VALUE = 25.0, 0.35, 500.0
+
+# Relative lift of a sign-up test: control A and treatment B, users and conversions.
+LIFT_N_A, LIFT_X_A, LIFT_N_B, LIFT_X_B = 40_000, 2_000, 40_000, 2_140
+# Bayesian read-out of a smaller test: users and conversions of A and B, Beta(1, 1) priors.
+BAYES_N_A, BAYES_X_A, BAYES_N_B, BAYES_X_B = 10_000, 500, 10_000, 545
+# Simpson's paradox: (users, conversions) of each arm in each segment; a bug in the app's
+# assignment sent B mostly mobile users, where everyone converts less.
+SEGMENTS = {"desktop": {"A": (5_000, 500), "B": (1_000, 108)},
+            "mobile": {"A": (5_000, 100), "B": (9_000, 216)}}
+
+# Push notifications: users in the segment, the share who want the push (precision), the
+# value of a wanted push, the 30-day churn of an unwanted push's receiver with and without
+# it, and the lifetime value lost with a churned user.
+PUSH_USERS, PUSH_PRECISION, PUSH_BENEFIT = 250_000, 0.25, 0.50
+PUSH_CHURN_WITH, PUSH_CHURN_WITHOUT, PUSH_LTV = 0.006, 0.002, 45.0
 
 
 def _annual_traffic(months: int = 12) -> float:
@@ -111,6 +133,148 @@ def churn_breakeven_precision(offer_cost, save_rate, customer_value):
                                                 value_fp=-c)
     (root,) = sp.solve(sp.Eq(value, 0), p)
     return root
+
+
+# --- relative lift, Bayesian read-out, Simpson's paradox -------------------------------------
+
+
+def log_ratio_variance(p_A, p_B, n_A, n_B):
+    """Delta-method variance of log(p̂_B/p̂_A) = log p̂_B − log p̂_A, arms independent.
+
+    One arm: Var log p̂ ≈ (d log p/dp)²·Var p̂ = (1/p)²·p(1 − p)/n; the two arms add.
+    """
+    import sympy as sp
+
+    p, m = sp.symbols("p m", positive=True)
+    one_arm = sp.diff(sp.log(p), p) ** 2 * _isym().proportion_standard_error(p, m) ** 2
+    return one_arm.subs({p: p_A, m: n_A}) + one_arm.subs({p: p_B, m: n_B})
+
+
+def _z(confidence_level: float = 0.95) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + confidence_level / 2))
+
+
+def _lift_rates() -> tuple[float, float]:
+    return LIFT_X_A / LIFT_N_A, LIFT_X_B / LIFT_N_B
+
+
+def _log_ratio_se(*, poisson: bool = False) -> float:
+    import sympy as sp
+
+    rate_a, rate_b = _lift_rates()
+    if poisson:                      # Var log p̂ ≈ 1/x: the rare-event (Poisson) version
+        return (1 / LIFT_X_A + 1 / LIFT_X_B) ** 0.5
+    return float(sp.sqrt(log_ratio_variance(rate_a, rate_b, LIFT_N_A, LIFT_N_B)))
+
+
+def relative_lift_interval(*, confidence_level: float = 0.95, exponentiate: bool = True,
+                           minus_one: bool = True, poisson: bool = False
+                           ) -> tuple[float, float]:
+    """CI of (p_B − p_A)/p_A: log(p̂_B/p̂_A) ± z·SE, exponentiated, minus 1."""
+    import math
+
+    rate_a, rate_b = _lift_rates()
+    centre = math.log(rate_b / rate_a)
+    half = _z(confidence_level) * _log_ratio_se(poisson=poisson)
+    ends = (centre - half, centre + half)
+    if not exponentiate:
+        return ends
+    shift = 1.0 if minus_one else 0.0
+    return (math.exp(ends[0]) - shift, math.exp(ends[1]) - shift)
+
+
+def _relative_lift_symmetric() -> tuple[float, float]:
+    """The delta method on the ratio itself: L ± z·(p̂_B/p̂_A)·SE(log ratio)."""
+    rate_a, rate_b = _lift_rates()
+    half = _z() * rate_b / rate_a * _log_ratio_se()
+    return (rate_b / rate_a - 1 - half, rate_b / rate_a - 1 + half)
+
+
+def _absolute_difference_interval() -> tuple[float, float]:
+    ci = _inf().diff_proportions_ci(LIFT_X_B, LIFT_N_B, LIFT_X_A, LIFT_N_A, method="wald")
+    return (ci.low, ci.high)
+
+
+def probability_b_beats_a(x_a: int = BAYES_X_A, n_a: int = BAYES_N_A, x_b: int = BAYES_X_B,
+                          n_b: int = BAYES_N_B, *, prior: tuple[float, float] = (1.0, 1.0)
+                          ) -> float:
+    """P(p_B > p_A | data) with independent Beta priors: ∫ f_B(t)·F_A(t) dt, by quadrature."""
+    from scipy import integrate, stats
+
+    a0, b0 = prior
+    post_a = stats.beta(a0 + x_a, b0 + n_a - x_a)
+    post_b = stats.beta(a0 + x_b, b0 + n_b - x_b)
+    # the posteriors are a few thousandths wide: integrate over B's bulk (outside it the
+    # integrand is below 1e-12), telling quad where both posteriors peak
+    low, high = float(post_b.ppf(1e-12)), float(post_b.ppf(1 - 1e-12))
+    peaks = sorted(m for m in (float(post_a.mean()), float(post_b.mean())) if low < m < high)
+    value, _ = integrate.quad(lambda t: post_b.pdf(t) * post_a.cdf(t), low, high,
+                              points=peaks or None, limit=200, epsabs=1e-12, epsrel=1e-10)
+    return float(value)
+
+
+def _one_minus_two_sided_p() -> float:
+    test = _inf().two_proportion_ztest(BAYES_X_B, BAYES_N_B, BAYES_X_A, BAYES_N_A)
+    return 1 - test.pvalue
+
+
+def _segment_rate(segment: str, arm: str) -> float:
+    users, conversions = SEGMENTS[segment][arm]
+    return conversions / users
+
+
+def _overall_rate(arm: str) -> float:
+    users = sum(SEGMENTS[s][arm][0] for s in SEGMENTS)
+    return sum(SEGMENTS[s][arm][1] for s in SEGMENTS) / users
+
+
+def _segment_weights(mix: str = "both") -> dict[str, float]:
+    """Each segment's share of the users: of both arms together, or of one arm."""
+    arms = ("A", "B") if mix == "both" else (mix,)
+    users = {s: sum(SEGMENTS[s][a][0] for a in arms) for s in SEGMENTS}
+    total = sum(users.values())
+    return {s: u / total for s, u in users.items()}
+
+
+def standardized_lift(mix: str = "both") -> float:
+    """Σ_s w_s (p_B,s − p_A,s): the segments' differences weighted by one common mix."""
+    weights = _segment_weights(mix)
+    return sum(w * (_segment_rate(s, "B") - _segment_rate(s, "A")) for s, w in weights.items())
+
+
+def _unweighted_segment_lift() -> float:
+    lifts = [_segment_rate(s, "B") - _segment_rate(s, "A") for s in SEGMENTS]
+    return sum(lifts) / len(lifts)
+
+
+# --- notifications that harm: the cost of an unwanted push, the value of a send --------------
+
+
+def unwanted_push_cost(q1, q0, L):
+    """Expected lifetime value lost by one unwanted push: churn q1 with it, q0 without."""
+    return q1 * L - q0 * L
+
+
+def push_breakeven_precision(B_TP, C_FP):
+    """Precision at which sending breaks even: p·B_TP − (1 − p)·C_FP = 0."""
+    import sympy as sp
+
+    p = sp.Symbol("p", positive=True)
+    value = _esym().expected_value_per_decision(p, 1 - p, 0, 0, value_tp=B_TP, value_fp=-C_FP)
+    (root,) = sp.solve(sp.Eq(value, 0), p)
+    return root
+
+
+def _push_value(*, users: float = PUSH_USERS, precision: float = PUSH_PRECISION,
+                benefit: float = PUSH_BENEFIT, cost_fp: float | None = None) -> float:
+    """Expected value of sending to the whole segment: the library's value per decision."""
+    if cost_fp is None:
+        cost_fp = unwanted_push_cost(PUSH_CHURN_WITH, PUSH_CHURN_WITHOUT, PUSH_LTV)
+    per_user = _esym().expected_value_per_decision(precision, 1 - precision, 0, 0,
+                                                   value_tp=benefit, value_fp=-cost_fp)
+    return float(users * per_user)
 
 
 # --- expected value per decision: reference and catalogued wrong implementations ------------
@@ -234,6 +398,158 @@ EXERCISES = (
              "it.",
     ),
     Exercise(
+        id="w11-log-ratio-variance",
+        kind="expression",
+        prompt="Delta method: the approximate variance of log(p̂_B/p̂_A) for independent arms "
+               "of n_A and n_B users with true rates p_A and p_B.",
+        reference=lambda p_A, p_B, n_A, n_B: log_ratio_variance(p_A, p_B, n_A, n_B),
+        symbols={"p_A": "probability", "p_B": "probability", "n_A": "positive",
+                 "n_B": "positive"},
+        mistakes=(
+            Mistake("difference-variance", "That is Var(p̂_B − p̂_A), the variance of the "
+                    "difference of the rates. The log's derivative is 1/p, so each arm's "
+                    "variance p(1 − p)/n is multiplied by 1/p².",
+                    form="p_A*(1 - p_A)/n_A + p_B*(1 - p_B)/n_B"),
+            Mistake("derivative-not-squared", "The delta method multiplies the variance by the "
+                    "square of the derivative, (1/p)², not by 1/p.",
+                    form="(1 - p_A)/n_A + (1 - p_B)/n_B"),
+            Mistake("poisson", "That is the rare-event (Poisson) approximation, one over the "
+                    "expected conversions of each arm; for a conversion rate each arm's term "
+                    "is (1 − p)/(n·p). The two agree only as p → 0.",
+                    form="1/(n_A*p_A) + 1/(n_B*p_B)"),
+            Mistake("ratio-variance", "That is the delta-method variance of the ratio "
+                    "p̂_B/p̂_A itself; on the log scale the factor (p_B/p_A)² is not there.",
+                    form="(p_B/p_A)**2*((1 - p_A)/(n_A*p_A) + (1 - p_B)/(n_B*p_B))"),
+            Mistake("minus", "log p̂_B − log p̂_A is a difference of independent estimates: "
+                    "their variances add.",
+                    form="(1 - p_B)/(n_B*p_B) - (1 - p_A)/(n_A*p_A)"),
+            Mistake("standard-error", "That is the standard error; the question asks for the "
+                    "variance (its square).",
+                    form="sqrt((1 - p_A)/(n_A*p_A) + (1 - p_B)/(n_B*p_B))"),
+        ),
+        hint="Var g(p̂) ≈ g'(p)²·Var p̂ with g = log and Var p̂ = p(1 − p)/n; independent "
+             "arms: the variances add.",
+    ),
+    Exercise(
+        id="w11-relative-lift-ci",
+        kind="interval",
+        prompt="95 % interval of the relative lift (p_B − p_A)/p_A of a sign-up test (2,000 of "
+               "40,000 in A, 2,140 of 40,000 in B): Wald on the log ratio, exponentiated, "
+               "minus 1, each end to 3 decimals.",
+        reference=lambda: relative_lift_interval(),
+        precision=Precision(decimals=3),
+        mistakes=(
+            Mistake("symmetric-ratio", "That is the symmetric interval L ± z·(p̂_B/p̂_A)·SE from "
+                    "the delta method on the ratio itself. It is a valid approximation, but "
+                    "the question asks for the interval on the log scale, mapped back with "
+                    "exp(·) − 1, which is asymmetric.",
+                    value=_relative_lift_symmetric, credit=0.5),
+            Mistake("log-scale", "That is the interval of log(p_B/p_A); map both ends back: "
+                    "exp(end) − 1.",
+                    value=lambda: relative_lift_interval(exponentiate=False)),
+            Mistake("ratio-not-lift", "That is the interval of the ratio p_B/p_A; the relative "
+                    "lift is the ratio minus 1.",
+                    value=lambda: relative_lift_interval(minus_one=False)),
+            Mistake("absolute-difference", "That is the interval of the absolute difference "
+                    "p_B − p_A (in rate units); the question asks for the relative lift, the "
+                    "difference divided by p_A.",
+                    value=_absolute_difference_interval),
+            Mistake("poisson", "That uses 1/x per arm, the rare-event approximation of the "
+                    "variance; each arm's term is (1 − p̂)/(n·p̂).",
+                    value=lambda: relative_lift_interval(poisson=True)),
+            Mistake("ninety-percent", "That is a 90 % interval (z = 1.645); the question asks "
+                    "for 95 % (z = 1.96).",
+                    value=lambda: relative_lift_interval(confidence_level=0.90)),
+        ),
+        hint="log(p̂_B/p̂_A) ± 1.96·√((1 − p̂_A)/(n_A p̂_A) + (1 − p̂_B)/(n_B p̂_B)), then "
+             "exp(·) − 1 at each end.",
+    ),
+    Exercise(
+        id="w11-prob-b-beats-a",
+        kind="number",
+        precision=Precision(decimals=3),
+        # a Monte Carlo estimate from 10^6 posterior draws is within 0.001 (3.7 standard errors)
+        atol=1e-3,
+        prompt="P(p_B > p_A | data) with independent uniform Beta(1, 1) priors: 500 of 10,000 "
+               "converted in A, 545 of 10,000 in B; to 3 decimals.",
+        reference=lambda: probability_b_beats_a(),
+        mistakes=(
+            Mistake("reversed", "That is P(p_A > p_B), the probability that A is better; the "
+                    "question asks for B.",
+                    value=lambda: 1 - probability_b_beats_a()),
+            Mistake("one-minus-two-sided-p", "1 − (two-sided p-value) is not the probability "
+                    "that B is better. With a flat prior and many users, P(p_B > p_A) is close "
+                    "to 1 − the *one-sided* p-value, because the posterior of p_B − p_A is "
+                    "nearly normal around the observed difference; compute it from the two "
+                    "Beta posteriors.",
+                    value=_one_minus_two_sided_p),
+        ),
+        hint="Posterior of each arm: Beta(1 + x, 1 + n − x). P(p_B > p_A) = ∫ f_B(t)·F_A(t) dt "
+             "(scipy.stats.beta and scipy.integrate.quad), or the share of draws with p_B > p_A.",
+    ),
+    Exercise(
+        id="w11-simpson-choice",
+        kind="choice",
+        prompt="B converts better than A on desktop and on mobile but worse overall, and B's "
+               "users were 90 % mobile against A's 50 %. What do you report?",
+        reference=lambda: "b",
+        choices={
+            "a": "A wins: the overall conversion rate is what the business earns, and segments "
+                 "are only for exploration.",
+            "b": "B converts better in both segments; its overall rate is lower because its "
+                 "users are mostly mobile, who convert less in either arm. Compare within "
+                 "segments and combine them with one common mix, and first find out why the "
+                 "arms got different mixes: randomisation should have given them the same.",
+            "c": "The data must be wrong: a variant cannot win in every segment and lose "
+                 "overall, so discard the test.",
+            "d": "With two segments, one of them shows B ahead by chance (multiple testing): "
+                 "trust the overall result.",
+        },
+        explanations={
+            "a": "The overall rates compare a mostly-desktop arm with a mostly-mobile one: the "
+                 "gap is the difference in traffic mix, not the effect of B. Rolled out to "
+                 "everyone, B would meet the same mix as A.",
+            "c": "It is arithmetic, not an error: each overall rate is an average of the "
+                 "segment rates weighted by that arm's own mix, and different weights can "
+                 "reverse the order (Simpson's paradox). What is suspicious is the unequal mix, "
+                 "which the assignment bug explains.",
+            "d": "B is ahead in both segments, and the reversal comes from the mix, which is "
+                 "the same whatever the noise; multiple testing cannot turn two wins into a "
+                 "loss.",
+        },
+    ),
+    Exercise(
+        id="w11-simpson-standardized-lift",
+        kind="number",
+        precision=Precision(decimals=4),
+        prompt="The lift of B over A, each segment's difference p_B − p_A weighted by the "
+               "segment's share of all the test's users (both arms together), as an absolute "
+               "difference (0.01 for one percentage point), to 4 decimals.",
+        reference=lambda: standardized_lift(),
+        mistakes=(
+            Mistake("overall", "That compares the overall rates, which mix the effect of B with "
+                    "the difference in traffic mix; weight each segment's difference by one "
+                    "common mix.",
+                    value=lambda: _overall_rate("B") - _overall_rate("A")),
+            Mistake("unweighted", "That is the plain average of the two segments' differences "
+                    "(here also A's own 50/50 mix); weight each by its share of all the "
+                    "test's users: 6,000 desktop and 14,000 mobile of 20,000.",
+                    value=_unweighted_segment_lift),
+            Mistake("b-mix", "That weights the segments by B's own users (10 % desktop); the "
+                    "question weights them by all the test's users, both arms together.",
+                    value=lambda: standardized_lift("B")),
+            Mistake("relative", "That weights the relative lifts (p_B − p_A)/p_A; the question "
+                    "asks for the absolute difference p_B − p_A.",
+                    value=lambda: sum(w * (_segment_rate(s, "B") / _segment_rate(s, "A") - 1)
+                                      for s, w in _segment_weights().items())),
+            Mistake("percentage-points", "Give the lift as a fraction (0.01 for one percentage "
+                    "point), not in points.",
+                    value=lambda: 100 * standardized_lift()),
+        ),
+        hint="Σ over segments of (share of all users in the segment) × (p_B − p_A in the "
+             "segment).",
+    ),
+    Exercise(
         id="w11-precision-fn-change",
         kind="expression",
         prompt="Step 1: change in the number of false negatives a day when precision rises by "
@@ -308,7 +624,7 @@ EXERCISES = (
         reference=lambda: _fewer_flags_saving(),
         mistakes=(
             Mistake("fixed-capacity", "That is the value with the number of flags fixed "
-                    "(exercise 3.3). Here the frauds caught stay the same and the flags fall: "
+                    "(exercise 4.3). Here the frauds caught stay the same and the flags fall: "
                     "only reviews are saved.", value=lambda: _precision_value()),
             Mistake("flags-times-lift", "The flags do not fall by n·Δ: catching the same "
                     "3,000 frauds at precision 0.612 takes 3,000/0.612 flags.",
