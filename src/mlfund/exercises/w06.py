@@ -32,6 +32,16 @@ DASHBOARD_PVALUES = (0.001, 0.008, 0.039, 0.041, 0.042, 0.060, 0.074, 0.205, 0.2
                      0.531, 0.780)
 #: Section 6: correlation of the metric with its pre-experiment value.
 CUPED_CORRELATION = 0.7
+#: Section 7: users in the control and in the treatment of an experiment designed 50/50.
+SRM_COUNTS = (21_512, 20_688)
+SRM_DESIGN = (0.5, 0.5)
+#: Section 7: metrics on an A/A test's dashboard, each tested two-sided at AA_ALPHA.
+AA_METRICS = 36
+AA_ALPHA = 0.05
+#: Section 7: conversions and users, treatment (a) then control (b), and the smallest lift,
+#: relative to the control's rate, that pays for the change.
+PRACTICAL_COUNTS = (100_900, 2_000_000, 100_000, 2_000_000)
+PRACTICAL_RELATIVE_LIFT = 0.02
 
 
 def _inf():
@@ -322,6 +332,99 @@ def _bh_sorted_order(pvalues, alpha=0.05):
 
 def _bh_unadjusted(pvalues, alpha=0.05):
     return np.asarray(pvalues, float) <= alpha
+
+
+# --- section 7: sample-ratio mismatch, A/A tests, practical significance -------------------
+
+
+def _chdtrc(df, x):
+    from scipy.special import chdtrc
+
+    return float(chdtrc(df, x))
+
+
+def _srm_parts(counts, shares):
+    observed = np.asarray(counts, float)
+    design = np.asarray(shares, float)
+    return observed, observed.sum() * design / design.sum()
+
+
+def _srm_reference(counts, shares):
+    """Pearson's chi-square goodness of fit of the users per arm to the designed shares:
+    (statistic, p-value) with k − 1 degrees of freedom."""
+    observed, expected = _srm_parts(counts, shares)
+    statistic = float(np.sum((observed - expected) ** 2 / expected))
+    return np.array([statistic, _chdtrc(observed.size - 1, statistic)])
+
+
+def _srm_reference_loaded():
+    # chdtrc loads scipy.special on first use; load it here, outside any time limit
+    import scipy.special  # noqa: F401
+
+    return _srm_reference
+
+
+def _srm_df_k(counts, shares):
+    statistic = _srm_reference(counts, shares)[0]
+    return np.array([statistic, _chdtrc(len(counts), statistic)])
+
+
+def _srm_lower_tail(counts, shares):
+    statistic, pvalue = _srm_reference(counts, shares)
+    return np.array([statistic, 1 - pvalue])
+
+
+def _srm_equal_split(counts, shares):
+    return _srm_reference(counts, np.ones(len(counts)))
+
+
+def _srm_over_observed(counts, shares):
+    observed, expected = _srm_parts(counts, shares)
+    statistic = float(np.sum((observed - expected) ** 2 / observed))
+    return np.array([statistic, _chdtrc(observed.size - 1, statistic)])
+
+
+def _srm_on_shares(counts, shares):
+    observed, expected = _srm_parts(counts, shares)
+    total = observed.sum()
+    statistic = float(np.sum((observed / total - expected / total) ** 2 / (expected / total)))
+    return np.array([statistic, _chdtrc(observed.size - 1, statistic)])
+
+
+def _srm_probes() -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(604)
+    probes = [
+        (np.array([10_120, 9_880]), np.array([0.5, 0.5])),
+        # a sixth of the traffic to the variant, as in section 2
+        (np.array([4_180, 19_820]), np.array([1 / 6, 5 / 6])),
+        (np.array([10_321, 10_046, 9_890]), np.array([1 / 3, 1 / 3, 1 / 3])),
+        (np.array([5_012, 4_870, 10_112, 30_006]), np.array([0.1, 0.1, 0.2, 0.6])),
+    ]
+    # a healthy split, drawn from its own design
+    shares = np.array([0.2, 0.3, 0.5])
+    probes.append((rng.multinomial(30_000, shares), shares))
+    return probes
+
+
+def _srm_statistic(counts=SRM_COUNTS, shares=SRM_DESIGN) -> float:
+    return float(_srm_reference(counts, shares)[0])
+
+
+def _srm_yates(counts=SRM_COUNTS, shares=SRM_DESIGN) -> float:
+    observed, expected = _srm_parts(counts, shares)
+    return float(np.sum((np.abs(observed - expected) - 0.5) ** 2 / expected))
+
+
+def _aa_expected_significant() -> float:
+    """Linearity of expectation: each metric is 'significant' with probability α under H0,
+    whatever the dependence between the metrics."""
+    return AA_METRICS * AA_ALPHA
+
+
+def _practical_threshold() -> float:
+    """The smallest absolute lift worth launching: the relative bar times the control's rate."""
+    _, _, x_b, n_b = PRACTICAL_COUNTS
+    return PRACTICAL_RELATIVE_LIFT * x_b / n_b
 
 
 # --- the exercises ----------------------------------------------------------------------
@@ -851,6 +954,197 @@ EXERCISES = (
                     "sample size is proportional to the variance, so it scales by 1 − ρ².",
                     value=lambda: math.sqrt(1 - CUPED_CORRELATION**2)),
         ),
+    ),
+    # 7. trustworthy experiments
+    Exercise(
+        id="w06-srm-chi-square",
+        kind="number",
+        precision=Precision(decimals=2),
+        prompt="Pearson's chi-square statistic (no continuity correction) for 21,512 control "
+               "and 20,688 treatment users of an experiment designed 50/50.",
+        reference=lambda: _srm_statistic(),
+        mistakes=(
+            Mistake("z-not-chi-square", "That is the z statistic of the share in the control, "
+                    "(p̂ − 0.5)/sqrt(0.25/n). With two arms the chi-square statistic is its "
+                    "square: χ² = z².", value=lambda: math.sqrt(_srm_statistic())),
+            Mistake("one-cell", "The statistic sums (O − E)²/E over *every* arm: you have "
+                    "one of the two terms.",
+                    value=lambda: _srm_statistic() / 2),
+            Mistake("shares-not-counts", "Pearson's statistic compares counts of users, not "
+                    "percentages: (O − E)²/E with O and E numbers of users. On shares it "
+                    "loses its chi-square distribution (and shrinks by the number of users).",
+                    value=lambda: 100 * _srm_on_shares(SRM_COUNTS, SRM_DESIGN)[0]),
+            Mistake("fractions-not-counts", "Pearson's statistic compares counts of users, "
+                    "not fractions of them: (O − E)²/E with O and E numbers of users.",
+                    value=lambda: _srm_on_shares(SRM_COUNTS, SRM_DESIGN)[0]),
+            Mistake("yates", "That is Yates's continuity correction, |O − E| − 0.5; the "
+                    "question asks for Pearson's statistic without it (with 42,200 users the "
+                    "correction barely matters).", value=_srm_yates, credit=0.5),
+        ),
+    ),
+    Exercise(
+        id="w06-srm-test",
+        kind="function",
+        prompt="Implement the sample-ratio-mismatch test: Pearson's chi-square goodness of fit "
+               "of the users per arm to the designed shares; return (statistic, p-value).",
+        reference=lambda: _srm_reference_loaded(),
+        probes=_srm_probes,
+        mistakes=(
+            Mistake("df-k", "The statistic is right; the degrees of freedom are k − 1, not k: "
+                    "the counts sum to the total, so only k − 1 of them are free.",
+                    value=_srm_df_k, credit=0.5),
+            Mistake("lower-tail", "That is 1 − p, the lower tail P(χ² ≤ x). A mismatch makes "
+                    "the statistic large: the p-value is the upper tail, chdtrc(k − 1, x).",
+                    value=_srm_lower_tail),
+            Mistake("equal-split", "Your expected counts split the users equally. The design "
+                    "need not be equal: the expected count of arm i is n·shares[i].",
+                    value=_srm_equal_split),
+            Mistake("divided-by-observed", "Divide each squared difference by the *expected* "
+                    "count (Pearson), not by the observed one (Neyman's statistic).",
+                    value=_srm_over_observed),
+            Mistake("shares-not-counts", "Compare counts of users, not fractions of them: on "
+                    "fractions the statistic shrinks by the number of users and the chi-square "
+                    "distribution no longer applies.", value=_srm_on_shares),
+        ),
+        hint="expected = n·shares; statistic = Σ (observed − expected)²/expected; p-value = "
+             "chdtrc(k − 1, statistic).",
+        forbidden_imports=_FORBIDDEN,
+    ),
+    Exercise(
+        id="w06-aa-false-positives",
+        kind="number",
+        precision=Precision(decimals=1),
+        prompt="An A/A test with 36 metrics (possibly correlated), each tested two-sided at "
+               "α = 0.05: the expected number of 'significant' metrics.",
+        reference=_aa_expected_significant,
+        mistakes=(
+            Mistake("at-least-one", "1 − 0.95^m is the probability that *at least one* metric "
+                    "is significant, and only for independent metrics. The expected *number* is "
+                    "m·α by linearity of expectation, whatever the correlation.",
+                    value=lambda: 1 - (1 - AA_ALPHA) ** AA_METRICS),
+            Mistake("one-tail", "A two-sided test at α = 0.05 rejects in either tail, with "
+                    "probability α in all, not α/2.",
+                    value=lambda: AA_METRICS * AA_ALPHA / 2),
+            Mistake("alpha-only", "α is the chance for *one* metric; with m metrics the "
+                    "expected count is m·α.", value=lambda: AA_ALPHA),
+            Mistake("percent", "Use α as a probability, 0.05, not 5.",
+                    value=lambda: AA_METRICS * 100 * AA_ALPHA),
+        ),
+    ),
+    Exercise(
+        id="w06-novelty",
+        kind="choice",
+        prompt="A fixed cohort's lift decays from +6 % to +3 % to +1.5 % over three weeks.",
+        reference=lambda: "a",
+        choices={
+            "a": "A novelty effect: the lift decays toward its long-run value; keep measuring "
+                 "until it levels off (or keep a long-term holdout), and do not report the "
+                 "first week's lift.",
+            "b": "A primacy effect: users need time to learn the new feed, so the long-run lift "
+                 "is larger than +6 %.",
+            "c": "Peeking: looking at the results every week made the lift shrink.",
+            "d": "Nothing to worry about: the average over the three weeks, about +3.5 %, is "
+                 "the long-run effect.",
+        },
+        explanations={
+            "b": "Primacy (change aversion) works the other way: the treatment starts *low*, "
+                 "because users are used to the old design, and improves as they learn the new "
+                 "one. A lift that falls week after week is the signature of novelty.",
+            "c": "Looking at the data does not change what users do. Peeking inflates false "
+                 "positives; it does not make a real effect decay.",
+            "d": "An average over the weeks still carries the novelty weeks. While the effect "
+                 "keeps falling, the long-run effect is below every weekly value seen so far — "
+                 "it may even be 0 or negative.",
+        },
+    ),
+    Exercise(
+        id="w06-interference",
+        kind="choice",
+        prompt="Drivers randomized within cities share fixed demand: what does their 8 % gap "
+               "say about launching the bonus?",
+        reference=lambda: "b",
+        choices={
+            "a": "It is an unbiased estimate of the launch effect: the drivers were randomized.",
+            "b": "It overstates the launch effect: treated drivers take rides that control "
+                 "drivers would have served, so part of the gap is rides moved between the "
+                 "arms; randomize whole cities, or time slots (switchback), instead.",
+            "c": "It understates the launch effect: control drivers also complete more rides "
+                 "when treated drivers are online.",
+            "d": "It is biased, but a larger sample of drivers removes the bias.",
+        },
+        explanations={
+            "a": "Randomization makes the arms comparable, but their difference is the launch "
+                 "effect only if a driver's rides do not depend on the other drivers' arms "
+                 "(no interference, part of SUTVA). Here all drivers compete for the same "
+                 "riders.",
+            "c": "With a fixed demand, the treated drivers' extra rides come out of the control "
+                 "drivers' rides: the control arm is pushed *down*, which widens the gap. "
+                 "(Spillovers that raise the control arm and shrink the gap do happen in "
+                 "social networks, where a treated user's activity reaches friends in the "
+                 "control.)",
+            "d": "Interference does not shrink with more drivers: each treated driver still "
+                 "competes with control drivers in the same city. The design must change "
+                 "(clusters, switchbacks), trading some variance for less bias.",
+        },
+    ),
+    Exercise(
+        id="w06-pvalue-meaning",
+        kind="choice",
+        prompt="A two-sided z-test gives p = 0.03: which statement is right?",
+        reference=lambda: "b",
+        choices={
+            "a": "There is a 3 % probability that the null hypothesis (no difference) is true.",
+            "b": "If there were no difference between the arms (and the test's model holds), "
+                 "a difference at least as large as the one observed, in either direction, "
+                 "would occur in 3 % of such experiments.",
+            "c": "There is a 97 % probability that the new checkout is better.",
+            "d": "There is a 3 % probability that the observed difference is due to chance "
+                 "alone.",
+            "e": "The new checkout has a large effect: p is well below 0.05.",
+        },
+        explanations={
+            "a": "The p-value is computed *assuming* H0 is true, so it cannot be the "
+                 "probability that H0 is true. That probability needs a prior (how often "
+                 "ideas like this one work) and Bayes' theorem; when most ideas tested do "
+                 "nothing, p = 0.03 can leave H0 quite likely (ASA statement, principle 2).",
+            "c": "1 − p is not the probability of the alternative: the p-value is a "
+                 "probability of data under H0, not of a hypothesis. A two-sided p does not "
+                 "even say which arm is ahead. 'The probability that the variant is better' "
+                 "needs a prior and a Bayesian analysis.",
+            "d": "'Due to chance alone' is H0 again. The p-value assumes chance alone and "
+                 "measures how surprising the data are under it; it is not the probability of "
+                 "that assumption (ASA statement, principle 2).",
+            "e": "A p-value mixes the size of the effect with the sample size: a tiny lift on "
+                 "millions of users has a small p. The size is read from the estimate and "
+                 "its interval (ASA statement, principle 5).",
+        },
+    ),
+    Exercise(
+        id="w06-practical-significance",
+        kind="choice",
+        prompt="100,900/2,000,000 vs 100,000/2,000,000 with a 2 % relative launch bar: which "
+               "decision follows?",
+        reference=lambda: "b",
+        choices={
+            "a": "Launch: the lift is statistically significant (p < 0.05).",
+            "b": "Do not launch: the lift is probably real, but the whole 95 % interval lies "
+                 "below the launch bar — statistically significant, not practically "
+                 "significant.",
+            "c": "Run the test longer: a significant lift below the bar is inconclusive.",
+            "d": "Do not launch: with 2 million users per arm every difference is significant, "
+                 "so the p-value says nothing.",
+        },
+        explanations={
+            "a": "Significance says that the lift is unlikely to be 0, not that it is large "
+                 "enough. The bar is 2 % of the control's 5 %, 0.1 percentage point, and the "
+                 "interval's upper end is below it.",
+            "c": "More users help when the interval straddles the bar. Here the whole interval "
+                 "is below it: more users would only narrow it around a lift that is too "
+                 "small to pay for the change.",
+            "d": "The p-value is valid at any sample size. A large sample makes small effects "
+                 "detectable — which is exactly why the decision compares the interval with a "
+                 "practical bar. Here the lift is real; it is too small.",
+        },
     ),
 )
 
