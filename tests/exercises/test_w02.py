@@ -289,3 +289,154 @@ def test_is_the_newton_reference_w_minus_the_solve_with_finite_differences():
             lambda v, X=X, y=y: opt.numerical_gradient(
                 lambda u: opt.logistic_loss(u, X, y), v, step=1e-5), w, step=1e-4)
         assert step(w, X, y) == pytest.approx(w - np.linalg.solve(hess, grad), abs=1e-4)
+
+
+# --- 5. why learning-rate decay works -------------------------------------------------------
+
+
+def _settled_sgd(eta, a, sigma2, *, noise="normal", n_chains=200_000, n_steps=None, seed=0):
+    """Many independent SGD chains on ½ a x² with gradient a·x + ξ, run until stationary."""
+    rng = np.random.default_rng(seed)
+    factor = 1 - eta * a
+    # enough steps for factor**(2 n) to fall below 1e-12 of the start (one if factor is 0)
+    if n_steps is None:
+        n_steps = 1 if factor == 0 else int(np.ceil(np.log(1e-12) / (2 * np.log(abs(factor))))) + 1
+    x = np.full(n_chains, 1.0)
+    for _ in range(n_steps):
+        if noise == "normal":
+            xi = rng.normal(0.0, math.sqrt(sigma2), n_chains)
+        else:  # ±σ with probability ½ each: only the mean and the variance matter
+            xi = math.sqrt(sigma2) * rng.choice([-1.0, 1.0], n_chains)
+        x = factor * x - eta * xi
+    return x
+
+
+def _floor_symbols() -> dict[str, sp.Symbol]:
+    # the derivation's η lives on (0, 2/a), which the expression namespace does not read
+    return {name: sp.Symbol(name, positive=True) for name in ("eta", "a", "sigma2")}
+
+
+def _floor(**values):
+    s = _floor_symbols()
+    value = SPECS["w02-sgd-loss-floor"].reference(**s)
+    return value.subs({s[name]: v for name, v in values.items()})
+
+
+def _floor_reference(eta, a, sigma2) -> float:
+    return float(_floor(eta=eta, a=a, sigma2=sigma2))
+
+
+def test_is_the_loss_floor_a_over_2_times_the_fixed_point_of_the_variance_recursion():
+    s = _floor_symbols()
+    eta, a, sigma2 = s["eta"], s["a"], s["sigma2"]
+    V = sp.Symbol("V", positive=True)
+    (variance,) = sp.solve(sp.Eq(V, (1 - eta * a) ** 2 * V + eta**2 * sigma2), V)
+    assert is_zero(variance - w02._stationary_variance(eta, a, sigma2))
+    assert is_zero(a * variance / 2 - _floor())
+
+
+def test_does_the_model_chain_of_the_loss_floor_end_on_the_reference():
+    last = SPECS["w02-sgd-loss-floor"].derivation.chain[-1]
+    rhs = sp.sympify(last.split("=", 1)[1], locals=_floor_symbols())
+    assert is_zero(rhs - _floor())
+
+
+@pytest.mark.parametrize(("eta", "a", "sigma2", "noise"), [
+    (0.1, 1.0, 1.0, "normal"), (0.4, 4.0, 2.0, "normal"), (0.025, 4.0, 2.0, "normal"),
+    (0.3, 2.0, 0.5, "sign")])
+def test_does_a_seeded_monte_carlo_settle_at_the_stationary_variance_and_floor(
+        eta, a, sigma2, noise):
+    x = _settled_sgd(eta, a, sigma2, noise=noise)
+    n = len(x)
+    variance = w02._stationary_variance(eta, a, sigma2)
+    # the sample second moment of n independent draws: relative standard error about √(2/n)
+    assert np.mean(x**2) == pytest.approx(variance, rel=6 * math.sqrt(2 / n))
+    assert np.mean(a * x**2 / 2) == pytest.approx(_floor_reference(eta, a, sigma2),
+                                                  rel=6 * math.sqrt(2 / n))
+    assert abs(np.mean(x)) < 6 * math.sqrt(variance / n)
+
+
+def test_does_the_monte_carlo_tell_the_exact_floor_from_the_first_order_one():
+    # at ηa = 1.6 the exact floor is 2/(2 − ηa) = 5 times the first-order ησ²/4
+    eta, a, sigma2 = 0.4, 4.0, 2.0
+    floor = np.mean(a * _settled_sgd(eta, a, sigma2, seed=1) ** 2 / 2)
+    assert floor == pytest.approx(eta * sigma2 / (2 * (2 - eta * a)), rel=0.02)
+    assert abs(floor - eta * sigma2 / 4) > 0.5 * floor
+
+
+def test_is_the_slope_the_first_order_term_of_the_floors_series():
+    s = _floor_symbols()
+    series = sp.series(_floor(), s["eta"], 0, 2).removeO()
+    slope = series.coeff(s["eta"], 1)
+    t = symbols("w02-loss-floor-slope")
+    assert is_zero(slope.subs({s["a"]: t["a"], s["sigma2"]: t["sigma2"]})
+                   - reference("w02-loss-floor-slope"))
+    assert t["a"] not in reference("w02-loss-floor-slope").free_symbols
+
+
+def _sums_converge(option: str) -> tuple[bool, bool]:
+    """(Σηₜ < ∞, Σηₜ² < ∞) for the option's schedule, by sympy's own tests or summation."""
+    t, k = sp.Symbol("t", integer=True, nonnegative=True), sp.Symbol("k", integer=True)
+    eta0, block, horizon = sp.Rational(1, 10), 30, 1000
+    if option in ("a", "b", "c"):
+        eta = {"a": eta0 + 0 * t, "b": eta0 / sp.sqrt(t + 1),
+               "c": eta0 / (1 + sp.Rational(1, 10) * t)}[option]
+        return tuple(bool(sp.Sum(eta**power, (t, 0, sp.oo)).is_convergent())
+                     for power in (1, 2))
+    if option == "d":  # γ^⌊t/s⌋ is constant on blocks of s steps: s·Σ_k γ^(k·power)
+        return tuple(bool(sp.Sum(block * (eta0 * sp.Rational(1, 2) ** k) ** power,
+                                 (k, 0, sp.oo)).is_convergent()) for power in (1, 2))
+    # cosine over a horizon, then 0: a finite sum
+    steps = np.arange(horizon + 1)
+    eta = 0.5 * 0.1 * (1 + np.cos(np.pi * steps / horizon))
+    return bool(np.isfinite(eta.sum())), bool(np.isfinite((eta**2).sum()))
+
+
+def test_does_sympy_find_the_robbins_monro_option_and_only_it():
+    satisfied = [option for option in w02._SCHEDULE_CHOICES
+                 if _sums_converge(option) == (False, True)]
+    assert satisfied == [reference("w02-robbins-monro")] == ["c"]
+
+
+@pytest.mark.parametrize(("option", "expected"), [
+    ("a", (False, False)), ("b", (False, False)), ("c", (False, True)), ("d", (True, True)),
+    ("e", (True, True))])
+def test_does_each_explanation_name_the_condition_sympy_finds_failing(option, expected):
+    assert _sums_converge(option) == expected
+    assert w02._satisfies_robbins_monro(w02._SCHEDULE_TAILS[option]) == (expected == (False, True))
+
+
+def test_is_the_floor_after_the_decay_what_a_monte_carlo_settles_at():
+    eta = w02.DECAY_INITIAL_LR * w02.DECAY_GAMMA
+    assert w02._decayed_lr() == pytest.approx(eta)
+    a, sigma2 = w02.DECAY_CURVATURE, w02.DECAY_NOISE
+    floor = np.mean(a * _settled_sgd(eta, a, sigma2, seed=2) ** 2 / 2)
+    ref = reference("w02-floor-after-decay")
+    assert floor == pytest.approx(ref, rel=0.02)
+    assert ref == pytest.approx(_floor_reference(eta, a, sigma2))
+    # the first-order value 0.0125 is 5 % off: the simulation tells them apart
+    assert abs(floor - eta * sigma2 / 4) > 2 * abs(floor - ref)
+
+
+def test_does_the_second_moment_recursion_settle_in_the_number_of_steps_of_exercise_5_5():
+    a, sigma2 = w02.DECAY_CURVATURE, w02.DECAY_NOISE
+    old, eta = w02.DECAY_INITIAL_LR, w02._decayed_lr()
+    second, target = 2 * _floor_reference(old, a, sigma2) / a, w02._stationary_variance(
+        eta, a, sigma2)
+    start, steps = second - target, 0
+    while second - target > w02.SETTLED_FRACTION * start * (1 + 1e-12):
+        second = (1 - eta * a) ** 2 * second + eta**2 * sigma2
+        steps += 1
+    assert steps == reference("w02-settling-steps") == 22
+
+
+def test_does_a_monte_carlo_after_the_drop_follow_the_geometric_excess():
+    a, sigma2 = w02.DECAY_CURVATURE, w02.DECAY_NOISE
+    old, eta = w02.DECAY_INITIAL_LR, w02._decayed_lr()
+    rng = np.random.default_rng(3)
+    x = _settled_sgd(old, a, sigma2, seed=4)
+    old_floor, new_floor = _floor_reference(old, a, sigma2), _floor_reference(eta, a, sigma2)
+    for t in range(1, 31):
+        x = (1 - eta * a) * x - eta * rng.normal(0.0, math.sqrt(sigma2), len(x))
+        expected = new_floor + (old_floor - new_floor) * (1 - eta * a) ** (2 * t)
+        assert np.mean(a * x**2 / 2) == pytest.approx(expected, rel=6 * math.sqrt(2 / len(x)))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
 
 def _sym():
@@ -132,6 +132,92 @@ def _warmup_cosine_mistake(*, shift_clock=True, clamp=True, off_by_one=False, ha
         return np.where(t < warmup_steps, ramp, _cosine(progress, peak, min_lr, half))
 
     return schedule
+
+
+# --- why learning-rate decay works ---------------------------------------------------------
+# SGD on f(x) = ½ a x² with the gradient a·x + ξ, ξ of mean 0 and variance σ², independent of
+# the past: x ← (1 − ηa)x − ηξ. For 0 < η < 2/a the iterate settles at mean 0 and the
+# variance V = ησ²/(a(2 − ηa)); the loss there, L = E[f(x)] = aV/2, is the noise floor.
+
+
+def _stationary_variance(eta, a, sigma2):
+    """V solving V = (1 − ηa)²V + η²σ² (the variance one step leaves unchanged)."""
+    return eta * sigma2 / (a * (2 - eta * a))
+
+
+def _loss_floor(eta, a, sigma2):
+    """L = E[f(x)] = (a/2)·V at stationarity."""
+    return a * _stationary_variance(eta, a, sigma2) / 2
+
+
+def _floor_slope(a, sigma2):
+    """c in L ≈ c·η: the limit of L/η as η → 0."""
+    import sympy as sp
+
+    eta = sp.Symbol("eta", positive=True)
+    return sp.limit(_loss_floor(eta, a, sigma2) / eta, eta, 0)
+
+
+#: Exercises 5.4 and 5.5: a = 4, gradient noise of variance σ² = 2, η₀ = 1/a = 0.25, then
+#: one step decay by γ = 0.1; settled means the excess over the new floor is 1 % of its value
+#: at the drop.
+DECAY_CURVATURE, DECAY_NOISE = 4.0, 2.0
+DECAY_INITIAL_LR, DECAY_GAMMA = 0.25, 0.1
+SETTLED_FRACTION = 0.01
+
+
+def _decayed_lr() -> float:
+    return float(_opt().step_decay(1, initial_learning_rate=DECAY_INITIAL_LR,
+                                   gamma=DECAY_GAMMA, step_size=1))
+
+
+def _floor_at(eta: float) -> float:
+    return _loss_floor(eta, DECAY_CURVATURE, DECAY_NOISE)
+
+
+def _settling_steps(per_step: float) -> int:
+    return _opt().iterations_to_tolerance(per_step, tolerance=SETTLED_FRACTION)
+
+
+def _excess_factor(eta: float) -> float:
+    # E[x²] − V shrinks by (1 − ηa)² per step, and the excess loss is a/2 times it
+    return (1 - eta * DECAY_CURVATURE) ** 2
+
+
+def _settling_unrounded() -> float:
+    return math.log(SETTLED_FRACTION) / math.log(_excess_factor(_decayed_lr()))
+
+
+#: Exercise 5.3: each schedule by the behaviour of its tail as t → ∞: ("power", p) for
+#: η₀·t^(−p) (constant is p = 0), ("geometric", γ) for a step decay by γ for ever,
+#: ("finite", T) for a schedule that is 0 after T steps.
+_SCHEDULE_TAILS = {
+    "a": ("power", 0.0),
+    "b": ("power", 0.5),
+    "c": ("power", 1.0),
+    "d": ("geometric", 0.5),
+    "e": ("finite", 1000),
+}
+
+_SCHEDULE_CHOICES = {
+    "a": "constant: η_t = η₀.",
+    "b": "inverse square root: η_t = η₀/√(t + 1).",
+    "c": "inverse time: η_t = η₀/(1 + kt), k > 0.",
+    "d": "step decay applied for ever: η_t = η₀·γ^⌊t/s⌋ with γ = 0.5.",
+    "e": "cosine from η₀ to 0 over a fixed horizon of T = 1000 steps, then 0.",
+}
+
+
+def _satisfies_robbins_monro(tail: tuple[str, float]) -> bool:
+    """Σηₜ = ∞ and Σηₜ² < ∞: a power t^(−p) needs ½ < p ≤ 1; a geometric or finite tail has
+    a finite Σηₜ."""
+    kind, value = tail
+    return kind == "power" and 0.5 < value <= 1.0
+
+
+def _robbins_monro_option() -> str:
+    (option,) = [k for k, tail in _SCHEDULE_TAILS.items() if _satisfies_robbins_monro(tail)]
+    return option
 
 
 # --- Newton's method for logistic regression ----------------------------------------------
@@ -389,7 +475,145 @@ EXERCISES = (
         hint="check the landmarks η(0) = 0, η(w) = peak, η(w + T/2) = (peak + η_min)/2, "
              "η(w + T) = η_min, and η_min after that; return an array shaped like t.",
     ),
-    # 5. momentum
+    # 5. why learning-rate decay works
+    Exercise(
+        id="w02-sgd-loss-floor",
+        kind="derivation",
+        points=2,
+        prompt="Constant-step SGD on f(x) = ½ a x² with the gradient a x + ξ (ξ of mean 0, "
+               "variance σ², independent of x): x ← (1 − ηa)x − ηξ. At stationarity the "
+               "expected loss L = E[f(x)] is the same after a step; derive L from "
+               "L = E(½ a((1 − ηa)x − ηξ)²), line by line, solved for L.",
+        reference=lambda eta, a, sigma2: _loss_floor(eta, a, sigma2),
+        symbols={"L": "positive", "eta": "(0, 2/a)", "a": "positive", "sigma2": "positive"},
+        derivation=Derivation(
+            start="L = E(a/2*((1 - eta*a)*x - eta*xi)**2)",
+            chain=("L = E(a/2*((1 - eta*a)*x - eta*xi)**2)",
+                   "L = a/2*((1 - eta*a)**2*E(x**2) + eta**2*E(xi**2))",
+                   "L = (1 - eta*a)**2*L + a*eta**2*sigma2/2",
+                   "L*(1 - (1 - eta*a)**2) = a*eta**2*sigma2/2",
+                   "L*eta*a*(2 - eta*a) = a*eta**2*sigma2/2",
+                   "L = eta*sigma2/(2*(2 - eta*a))"),
+            form=("eta", "a", "sigma2"),
+            form_phrase="solved for L, in η, a and σ²",
+            unknown="L",
+            # E[x²] = 2L/a is what L = (a/2)E[x²] says about the stationary iterate
+            random={"x": ("0", "2*L/a"), "xi": ("0", "sigma2")},
+            hints=("Expand the square: x and ξ are independent with mean 0, so "
+                   "E[xξ] = 0 and only E[x²] and E[ξ²] = σ² remain.",
+                   "At stationarity (a/2)E[x²] is L itself: L appears on both sides.",
+                   "1 − (1 − ηa)² = ηa(2 − ηa), which is positive for 0 < η < 2/a."),
+        ),
+        mistakes=(
+            Mistake("factor-not-squared", "E[(c x)²] = c² E[x²]: the factor (1 − ηa) is "
+                    "squared.", form="L = (1 - eta*a)*L + a*eta**2*sigma2/2"),
+            Mistake("eta-not-squared", "The noise enters the step as ηξ, so it adds "
+                    "(a/2)η²σ² to the loss, not (a/2)ησ².",
+                    form="L = (1 - eta*a)**2*L + a*eta*sigma2/2"),
+            Mistake("variance-recursion", "That is the recursion of the variance E[x²], "
+                    "whose noise term is η²σ². The loss is (a/2)E[x²]: its noise term is "
+                    "(a/2)η²σ².", form="L = (1 - eta*a)**2*L + eta**2*sigma2"),
+            Mistake("noise-subtracted", "The noise term adds to the loss whatever the sign "
+                    "in front of ηξ: E[(u − v)²] = E[u²] + E[v²] when E[uv] = 0.",
+                    form="L = (1 - eta*a)**2*L - a*eta**2*sigma2/2"),
+        ),
+    ),
+    Exercise(
+        id="w02-loss-floor-slope",
+        kind="expression",
+        prompt="For small η the loss floor is L ≈ c·η (first order in η): c = ?",
+        reference=lambda a, sigma2: _floor_slope(a, sigma2),
+        symbols={"a": "positive", "sigma2": "positive"},
+        mistakes=(
+            Mistake("variance-not-loss", "σ²/(2a) is the slope of the iterate's variance "
+                    "V ≈ ησ²/(2a); the loss is (a/2)V, and the curvature cancels.",
+                    form="sigma2/(2*a)"),
+            Mistake("missing-half", "The loss is ½ a x², so L = (a/2)V: keep the ½.",
+                    form="sigma2/2"),
+            Mistake("variance-squared-curvature", "The curvature cancels between "
+                    "L = (a/2)V and V ≈ ησ²/(2a): c does not depend on a.",
+                    form="sigma2/(4*a)"),
+            Mistake("times-curvature", "The curvature cancels between L = (a/2)V and "
+                    "V ≈ ησ²/(2a): c does not depend on a.", form="a*sigma2/4"),
+        ),
+        hint="divide your L by η and let η → 0 (or set 2 − ηa ≈ 2).",
+    ),
+    Exercise(
+        id="w02-robbins-monro",
+        kind="choice",
+        prompt="Which schedule satisfies both Robbins–Monro conditions Σηₜ = ∞ and "
+               "Σηₜ² < ∞ (sums over all t ≥ 0)?",
+        reference=_robbins_monro_option,
+        choices=_SCHEDULE_CHOICES,
+        explanations={
+            "a": "Σηₜ = ∞ holds, but Σηₜ² = Σ η₀² = ∞: a constant step keeps injecting noise "
+                 "of the same size, and the iterate stays at its noise floor.",
+            "b": "Σηₜ = ∞ holds, but Σηₜ² = Σ η₀²/(t + 1) is the harmonic series, which "
+                 "diverges. (The conditions are sufficient, not necessary: on a quadratic "
+                 "E[x²] still goes to 0, about as fast as ηₜ, and 1/√t steps with iterate "
+                 "averaging are standard for non-smooth convex problems.)",
+            "d": "A step decay applied for ever is geometric: Σηₜ = η₀·s/(1 − γ) is finite. "
+                 "The steps die out before they can cover an arbitrary distance, so the "
+                 "iterate can stall short of the minimum (the first condition fails).",
+            "e": "The sum of a schedule that is 0 after T steps is finite, so Σηₜ = ∞ fails. "
+                 "The conditions are about t → ∞; a fixed-horizon schedule is judged by what "
+                 "it reaches at T, which is why cosine to 0 works well in practice.",
+        },
+    ),
+    Exercise(
+        id="w02-floor-after-decay",
+        kind="number",
+        precision=Precision(decimals=4),
+        prompt=f"a = {DECAY_CURVATURE:g}, σ² = {DECAY_NOISE:g}, η₀ = {DECAY_INITIAL_LR:g} "
+               f"decayed once by γ = {DECAY_GAMMA:g}: the exact loss floor E[f(x)] after the "
+               "drop.",
+        reference=lambda: _floor_at(_decayed_lr()),
+        mistakes=(
+            Mistake("small-eta", "ησ²/4 is the floor to first order in η; the question asks "
+                    "the exact floor ησ²/(2(2 − ηa)), 5 % higher at ηa = 0.1.",
+                    value=lambda: _decayed_lr() * DECAY_NOISE / 4),
+            Mistake("variance-not-loss", "That is the iterate's variance V; the loss floor "
+                    "is E[f(x)] = (a/2)V.",
+                    value=lambda: _stationary_variance(_decayed_lr(), DECAY_CURVATURE,
+                                                       DECAY_NOISE)),
+            Mistake("scaled-by-gamma", "The floor is not exactly proportional to η: at "
+                    "η₀a = 1 it is ησ²/2, at ηa = 0.1 about ησ²/4. Dropping η by 10 lowers the "
+                    "floor by more than 10; recompute it at the new η.",
+                    value=lambda: DECAY_GAMMA * _floor_at(DECAY_INITIAL_LR)),
+            Mistake("scaled-by-gamma-squared", "The noise a step injects falls like η², but "
+                    "the contraction 1 − (1 − ηa)² ≈ 2ηa that removes it falls like η too: "
+                    "the floor is roughly linear in η, not quadratic.",
+                    value=lambda: DECAY_GAMMA**2 * _floor_at(DECAY_INITIAL_LR)),
+            Mistake("sigma-not-squared", "σ² = 2 is the noise's variance; it enters the "
+                    "floor as it is, not as its square root.",
+                    value=lambda: _loss_floor(_decayed_lr(), DECAY_CURVATURE,
+                                              math.sqrt(DECAY_NOISE))),
+            Mistake("before-the-drop", "That is the floor before the drop, at η₀; the "
+                    "question asks it at the decayed step γη₀.",
+                    value=lambda: _floor_at(DECAY_INITIAL_LR)),
+        ),
+        hint="the new step is γη₀ = 0.025; put it in your L = ησ²/(2(2 − ηa)).",
+    ),
+    Exercise(
+        id="w02-settling-steps",
+        kind="number",
+        precision=Precision(whole=True),
+        prompt="Same drop: the fewest steps after it until the expected excess loss over the "
+               "new floor is at most 1 % of its value at the drop.",
+        reference=lambda: _settling_steps(_excess_factor(_decayed_lr())),
+        mistakes=(
+            Mistake("factor-not-squared", "The excess of E[x²] over V shrinks by (1 − ηa)² "
+                    "per step, not by 1 − ηa: E[x²] is a second moment.",
+                    value=lambda: _settling_steps(1 - _decayed_lr() * DECAY_CURVATURE)),
+            Mistake("rounded-down", "After that many steps the excess is still just above "
+                    "1 %: round up, not down.", value=lambda: math.floor(_settling_unrounded())),
+            Mistake("not-rounded", "Steps are whole: round up to the next integer.",
+                    value=_settling_unrounded),
+        ),
+        hint="E[x²_{t+1}] − V = (1 − ηa)²(E[x²_t] − V) with the new η; solve "
+             "(1 − ηa)^(2t) ≤ 0.01 and round up.",
+    ),
+    # 6. momentum
     Exercise(
         id="w02-momentum-velocity",
         kind="expression",
@@ -434,7 +658,7 @@ EXERCISES = (
                     "η_eff must be larger than η.", form="eta*(1 - beta)"),
         ),
     ),
-    # 6. Newton
+    # 7. Newton
     Exercise(
         id="w02-newton-quadratic",
         kind="expression",
