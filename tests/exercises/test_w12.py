@@ -1,4 +1,4 @@
-"""Week 12 (mock review): each reference against an independent derivation or computation.
+"""Week 12 (two mock reviews): each reference against an independent derivation or computation.
 
 Every question is a variant of an earlier week; here each reference is re-derived with sympy
 from first principles or recomputed with scipy, statsmodels or scikit-learn, and the facts
@@ -19,6 +19,7 @@ import sympy as sp
 from mlfund import exercises
 from mlfund.check._score import namespace
 from mlfund.course._nbgrader import notebooks_dir
+from mlfund.exercises import _w12_mock_b as mock_b
 from mlfund.exercises import w12
 from mlfund.optimization import symbolic as opt_sym
 
@@ -276,3 +277,188 @@ def test_does_the_mock_revisit_every_earlier_week(notebook_text):
     assert weeks >= set(range(1, 12))
     minutes = [int(x) for x in re.findall(r"\| (\d+) min \|", table)]
     assert len(minutes) == 12 and 70 <= sum(minutes) <= 80
+
+
+# --- the second mock (w12-mock-b.ipynb) ----------------------------------------------------
+
+
+def test_is_the_pm1_logistic_slope_the_derivative_and_the_zero_one_slope_relabelled():
+    ref, sym = _reference_expression("w12-b-logistic-pm1-derivation")
+    y, h = sym["y"], sym["h"]
+    assert _same(sp.diff(sp.log(1 + sp.exp(-y * h)), h), ref)
+    # with y = 2·label − 1, the ±1 form is week 1's σ(h) − label
+    for label in (0, 1):
+        assert _same(ref.subs(y, 2 * label - 1), opt_sym.sigmoid(h) - label)
+
+
+def test_is_the_moving_average_the_solution_of_its_recurrence():
+    ref, sym = _reference_expression("w12-b-ema-bias")
+    g, beta, t = sym["g"], sym["beta"], sym["t"]
+    m = sp.Function("m")
+    solved = sp.rsolve(m(t) - beta * m(t - 1) - (1 - beta) * g, m(t), {m(0): 0})
+    assert _same(solved, ref)
+    value, decay = 0.0, 0.9
+    for step in range(1, 31):
+        value = decay * value + (1 - decay) * 2.5
+        assert value == pytest.approx(float(ref.subs({g: 2.5, beta: decay, t: step})))
+
+
+def _gd_on_penalised_least_squares(step: float, iterations: int = 1000) -> float:
+    # a design whose XᵀX/n has the stated eigenvalues, and GD on (1/n)‖Xw − y‖² + λ‖w‖²
+    rng = np.random.default_rng(1203)
+    size = 50
+    q_left, _ = np.linalg.qr(rng.normal(size=(size, 2)))
+    q_right, _ = np.linalg.qr(rng.normal(size=(2, 2)))
+    X = np.sqrt(size) * q_left @ np.diag(np.sqrt(mock_b.GRAM_EIGENVALUES)) @ q_right.T
+    y = rng.normal(size=size)
+    lam = mock_b.RIDGE_WEIGHT
+    best = np.linalg.solve(X.T @ X / size + lam * np.eye(2), X.T @ y / size)
+    w = best + np.array([1.0, -1.0])
+    for _ in range(iterations):
+        w = w - step * (2 / size * X.T @ (X @ w - y) + 2 * lam * w)
+    return float(np.linalg.norm(w - best))
+
+
+def test_does_gd_converge_just_below_the_stable_step_and_diverge_just_above():
+    step = _spec("w12-b-stable-step").reference()
+    assert _gd_on_penalised_least_squares(0.99 * step) < 1e-3
+    assert _gd_on_penalised_least_squares(1.01 * step) > 1e3
+
+
+def test_is_the_laplace_scale_scipys_fit_and_the_score_equations_root():
+    from scipy import stats
+
+    spec = _spec("w12-b-laplace-scale-derivation")
+    b, D, n = (sp.Symbol(name, positive=True) for name in ("b", "D", "n"))
+    score = sp.diff(-n * sp.log(2 * b) - D / b, b)
+    assert sp.solve(score, b) == [spec.reference(D=D, n=n)]
+    x = stats.laplace.rvs(loc=3.0, scale=1.7, size=500, random_state=1204)
+    _, scale = stats.laplace.fit(x, floc=3.0)
+    total = float(np.abs(x - 3.0).sum())
+    assert scale == pytest.approx(float(spec.reference(D=total, n=len(x))), rel=1e-6)
+
+
+def test_is_the_log_rate_se_the_delta_method_and_the_spread_of_simulated_logs():
+    ref, sym = _reference_expression("w12-b-log-rate-se")
+    c, m = sym["c"], sym["m"]
+    assert _same(sp.diff(sp.log(c), c) ** 2 * c * (1 - c) / m, ref**2)
+    rate, users = 0.2, 5000
+    rng = np.random.default_rng(1205)
+    logs = np.log(rng.binomial(users, rate, size=20_000) / users)
+    assert logs.std() == pytest.approx(float(ref.subs({c: rate, m: users})), rel=0.03)
+
+
+def test_is_the_relative_lift_interval_statsmodels_log_ratio_interval_minus_one():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = _spec("w12-b-relative-lift-interval").reference()
+    (x_t, n_t), (x_c, n_c) = mock_b.LIFT_TREATMENT, mock_b.LIFT_CONTROL
+    ratio_low, ratio_high = confint_proportions_2indep(x_t, n_t, x_c, n_c, method="log",
+                                                       compare="ratio")
+    assert (low, high) == pytest.approx((ratio_low - 1, ratio_high - 1), rel=1e-9)
+    assert 0 < low < x_t / x_c - 1 < high   # significant, and around the estimate
+
+
+def test_does_the_relative_lift_interval_accept_the_textbook_quantile():
+    from mlfund.check import check
+
+    (x_t, n_t), (x_c, n_c) = mock_b.LIFT_TREATMENT, mock_b.LIFT_CONTROL
+    p_t, p_c = x_t / n_t, x_c / n_c
+    se = math.sqrt((1 - p_t) / x_t + (1 - p_c) / x_c)
+    ends = tuple(math.exp(math.log(p_t / p_c) + s * 1.96 * se) - 1 for s in (-1, 1))
+    assert check("w12-b-relative-lift-interval", ends).result.verdict == "correct"
+
+
+def test_does_the_undersampling_correction_follow_from_bayes_and_fix_a_fitted_model():
+    from sklearn.linear_model import LogisticRegression
+
+    ref, sym = _reference_expression("w12-b-undersampling-correction")
+    p_s, phi = sym["p_s"], sym["phi"]
+    prior, like_pos, like_neg = sp.symbols("prior f_pos f_neg", positive=True)
+    population = prior * like_pos / (prior * like_pos + (1 - prior) * like_neg)
+    sample = prior * like_pos / (prior * like_pos + phi * (1 - prior) * like_neg)
+    assert _same(ref.subs(p_s, sample), population)
+
+    # a logistic model fitted on undersampled data, corrected, against the true probability
+    rng = np.random.default_rng(1207)
+    x = rng.normal(size=400_000)
+    truth = 1 / (1 + np.exp(-(-4.0 + 1.5 * x)))
+    labels = rng.uniform(size=x.size) < truth
+    keep_rate = 0.1
+    kept = labels | (rng.uniform(size=x.size) < keep_rate)
+    model = LogisticRegression(C=1e6).fit(x[kept, None], labels[kept])
+    grid = np.array([-1.0, 0.0, 1.0, 2.0])
+    on_sample = model.predict_proba(grid[:, None])[:, 1]
+    corrected = [float(ref.subs({p_s: p, phi: keep_rate})) for p in on_sample]
+    true_values = 1 / (1 + np.exp(-(-4.0 + 1.5 * grid)))
+    assert corrected == pytest.approx(true_values, rel=0.1)
+    assert not on_sample == pytest.approx(true_values, rel=0.5)   # uncorrected: far off
+
+
+def test_is_the_precision_at_the_new_prevalence_the_confusion_counts_and_a_simulation():
+    from sklearn.metrics import precision_score
+
+    ref = _spec("w12-b-precision-at-new-prevalence").reference()
+    tpr = 0.6   # any TPR: the FPR that gives the launch precision follows from it
+    pi1, q1, pi2 = (mock_b.LAUNCH_PREVALENCE, mock_b.LAUNCH_PRECISION,
+                    mock_b.CURRENT_PREVALENCE)
+    fpr = tpr * pi1 * (1 - q1) / (q1 * (1 - pi1))
+    assert pi1 * tpr / (pi1 * tpr + (1 - pi1) * fpr) == pytest.approx(q1)
+    assert ref == pytest.approx(pi2 * tpr / (pi2 * tpr + (1 - pi2) * fpr), rel=1e-12)
+    rng = np.random.default_rng(1208)
+    size = 4_000_000
+    y = rng.uniform(size=size) < pi2
+    flagged = np.where(y, rng.uniform(size=size) < tpr, rng.uniform(size=size) < fpr)
+    assert precision_score(y, flagged) == pytest.approx(ref, rel=0.05)
+
+
+def test_are_the_test_days_statsmodels_sample_size_over_the_daily_users():
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
+
+    days = _spec("w12-b-test-duration-days").reference()
+    p1 = mock_b.DURATION_BASELINE
+    p2 = p1 * (1 + mock_b.DURATION_RELATIVE_LIFT)
+    per_arm = samplesize_proportions_2indep_onetail(p2 - p1, p1, 0.8, alpha=0.05)
+    assert days == math.ceil(2 * math.ceil(per_arm) / mock_b.DAILY_USERS)
+    pbar = (p1 + p2) / 2
+    for z_alpha, z_beta in ((norm.ppf(0.975), norm.ppf(0.8)), (1.96, 0.84)):
+        n = (z_alpha * math.sqrt(2 * pbar * (1 - pbar))
+             + z_beta * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p2 - p1) ** 2
+        assert math.ceil(2 * math.ceil(n) / mock_b.DAILY_USERS) == days
+
+
+@pytest.fixture(scope="module")
+def mock_b_text() -> str:
+    path = notebooks_dir() / "w12" / "w12-mock-b.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+
+
+def test_does_the_second_mock_state_the_numbers_its_specs_use(mock_b_text):
+    assert "eigenvalues of $X^\\top X/n$ are 0.8 and 6" in mock_b_text
+    assert "$\\lambda = 0.1$" in mock_b_text
+    text = " ".join(mock_b_text.split())
+    assert "690 of 15,000" in text and "600 of 15,000" in text
+    assert "fraud at 1 % of payments" in mock_b_text and "0.30" in mock_b_text
+    assert "0.25 % of payments" in mock_b_text
+    assert "converts at 8 %" in mock_b_text and "5 % *relative* lift" in mock_b_text
+    assert "12,000 new users" in mock_b_text
+
+
+def test_does_the_second_mock_mix_the_pillars_in_about_an_hour(mock_b_text):
+    table = mock_b_text.split("| # |", 1)[1].split("\n\n", 1)[0]
+    for pillar in ("optimization", "inference", "evaluation", "product sense"):
+        assert pillar in table
+    minutes = [int(x) for x in re.findall(r"\| (\d+) min \|", table)]
+    assert len(minutes) == 11 and 55 <= sum(minutes) <= 65
+
+
+def test_do_the_two_mocks_hold_disjoint_items_that_make_up_the_week():
+    ids = [s.id for s in exercises.week(12)]
+    second = [i for i in ids if i.startswith("w12-b-")]
+    assert [s.id for s in mock_b.EXERCISES] == second
+    assert [s.id for s in w12.MOCK_REVIEW] == [i for i in ids if i not in second]
+    assert len(second) >= 10
+    assert sum(s.kind in ("expression", "derivation") for s in mock_b.EXERCISES) >= 4
+    assert any(s.kind == "derivation" for s in mock_b.EXERCISES)

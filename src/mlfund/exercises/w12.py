@@ -1,4 +1,4 @@
-"""Week 12 — mock review: a timed final round that revisits weeks 1 to 11 in new variants.
+"""Week 12 — mock review: two timed final rounds that revisit weeks 1 to 11 in new variants.
 
 Each item is the variant of an earlier week's exercise with other numbers and symbols (the
 week it revisits is in the comment above it). References come from the library, as in every
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises import _shared
+from mlfund.exercises import _shared, _w12_mock_b
 from mlfund.exercises._spec import Exercise, Mistake, Precision
 
 # --- lazy access to the reference library --------------------------------------------------
@@ -161,7 +161,8 @@ def _cv(ddof: int = 1):
 
 _SIGMA = {"sigma": _sigma}
 
-EXERCISES = (
+#: The items of the first mock, ``notebooks/w12/w12-mock-review.ipynb``.
+MOCK_REVIEW = (
     # Q1 — week 1: the logistic-loss gradient, now with an L2 penalty and new symbols
     Exercise(
         id="w12-penalised-logistic-gradient",
@@ -469,3 +470,7 @@ EXERCISES = (
              "the Δconversion interval map to the two ends of the dollar interval.",
     ),
 )
+
+#: The week's items: the first mock's, then the second's (``w12-mock-b.ipynb``, ids
+#: ``w12-b-…``, in ``mlfund.exercises._w12_mock_b``). Each notebook holds its own.
+EXERCISES = (*MOCK_REVIEW, *_w12_mock_b.EXERCISES)
