@@ -314,3 +314,70 @@ def test_is_the_standardized_lift_the_g_formula_of_a_saturated_glm():
     under_a = fit.predict(design(everyone, np.zeros_like(everyone))).mean()
     assert exercises.get("w11-simpson-standardized-lift").reference() == pytest.approx(
         under_b - under_a, abs=1e-9)
+
+
+# --- notifications that harm --------------------------------------------------------------
+
+q1, q0, L, B_TP, C_FP = sp.symbols("q1 q0 L B_TP C_FP", positive=True)
+
+
+def test_is_the_unwanted_push_cost_the_difference_of_two_expected_losses():
+    # E[lost value | pushed] − E[lost value | not pushed], churn a Bernoulli outcome
+    churned = sp.Symbol("churned")
+    loss = sp.Piecewise((L, sp.Eq(churned, 1)), (0, True))
+
+    def expected_loss(q):
+        return q * loss.subs(churned, 1) + (1 - q) * loss.subs(churned, 0)
+
+    ref = _reference("w11-unwanted-push-cost", q1=q1, q0=q0, L=L)
+    assert sp.expand(ref - (expected_loss(q1) - expected_loss(q0))) == 0
+
+
+def test_is_the_push_breakeven_the_root_of_the_value_per_push_and_weeks_9_threshold():
+    from mlfund.evaluation import cost_optimal_threshold
+
+    p = sp.Symbol("p", positive=True)
+    ref = _reference("w11-push-breakeven", B_TP=B_TP, C_FP=C_FP)
+    assert sp.solve(sp.Eq(p * B_TP - (1 - p) * C_FP, 0), p) == [ref]
+    # the regret of not pushing a user who wanted it is B_TP: the cost of a false negative
+    for benefit, harm in [(0.5, 0.18), (2.0, 0.3), (0.1, 1.0)]:
+        assert float(ref.subs({B_TP: benefit, C_FP: harm})) == pytest.approx(
+            cost_optimal_threshold(harm, benefit))
+
+
+def _simulated_push_value(users, seed):
+    """Push a whole segment and count what happens to each user, against a pushless twin."""
+    rng = np.random.default_rng(seed)
+    wants = rng.random(users) < w11.PUSH_PRECISION
+    # one uniform per user, so that pushed and unpushed worlds are coupled user by user
+    churn_draw = rng.random(users)
+    churn_pushed = np.where(wants, churn_draw < w11.PUSH_CHURN_WITHOUT,
+                            churn_draw < w11.PUSH_CHURN_WITH)
+    churn_not_pushed = churn_draw < w11.PUSH_CHURN_WITHOUT
+    pushed = wants * w11.PUSH_BENEFIT - churn_pushed * w11.PUSH_LTV
+    not_pushed = -w11.PUSH_LTV * churn_not_pushed
+    return float(np.sum(pushed - not_pushed)) * w11.PUSH_USERS / users
+
+
+def test_is_the_segment_value_a_simulation_of_the_pushes():
+    # 40 simulated segments of 250,000 users; one segment's value varies by about $1,240
+    # (the extra churners are a binomial count, $45 each), so the mean's standard error is
+    # about $200
+    spec = exercises.get("w11-push-segment-value")
+    estimates = np.array([_simulated_push_value(w11.PUSH_USERS, seed)
+                          for seed in range(1120, 1160)])
+    mean, se = estimates.mean(), estimates.std(ddof=1) / np.sqrt(estimates.size)
+    assert abs(mean - spec.reference()) < 4 * se
+    for mistake in spec.mistakes:            # and the simulation tells every mistake apart
+        assert abs(mean - mistake.value()) > 10 * se, mistake.note
+    assert spec.reference() == pytest.approx(-2_500)       # the notebook reads it as a loss
+
+
+def test_is_the_segment_just_below_the_break_even_precision():
+    # what the figure and the text after exercise 7.3 say: about 0.26 against 0.25
+    cost = float(_reference("w11-unwanted-push-cost", q1=q1, q0=q0, L=L).subs(
+        {q1: w11.PUSH_CHURN_WITH, q0: w11.PUSH_CHURN_WITHOUT, L: w11.PUSH_LTV}))
+    breakeven = float(_reference("w11-push-breakeven", B_TP=B_TP, C_FP=C_FP).subs(
+        {B_TP: w11.PUSH_BENEFIT, C_FP: cost}))
+    assert cost == pytest.approx(0.18)
+    assert w11.PUSH_PRECISION < breakeven < 0.27

@@ -703,6 +703,78 @@ EXERCISES = (
              "worth V), always paying c. Set the expected value to zero.",
     ),
     Exercise(
+        id="w11-unwanted-push-cost",
+        kind="expression",
+        prompt="Expected lifetime value lost by one unwanted push: a user who does not want it "
+               "churns within 30 days with probability q1 if pushed and q0 if not; a churned "
+               "user takes L of lifetime value with them.",
+        reference=lambda q1, q0, L: unwanted_push_cost(q1, q0, L),
+        symbols={"q1": "probability", "q0": "probability", "L": "positive"},
+        constraints=("q0 < q1",),
+        mistakes=(
+            Mistake("total-churn", "Some of these users would have churned anyway, with "
+                    "probability q0: only the extra churn caused by the push is its cost.",
+                    form="q1*L"),
+            Mistake("no-ltv", "That is the extra probability of churning; each churned user "
+                    "takes L of lifetime value.", form="q1 - q0"),
+            Mistake("sign", "As a cost it is positive: the push raises churn from q0 to q1.",
+                    form="(q0 - q1)*L"),
+            Mistake("relative-risk", "The expected loss uses the difference of the two "
+                    "probabilities, not their ratio: q1/q0 − 1 is a relative increase.",
+                    form="(q1/q0 - 1)*L"),
+        ),
+        hint="Expected loss with the push minus the expected loss without it.",
+    ),
+    Exercise(
+        id="w11-push-segment-value",
+        kind="number",
+        precision=Precision(decimals=0, unit="dollar"),
+        prompt="Expected value of pushing all 250,000 users of a segment: a share 0.25 want it "
+               "(+$0.50 each); the others churn with probability 0.006 instead of 0.002, "
+               "losing $45 each; not pushing is worth $0. To the nearest dollar.",
+        reference=lambda: _push_value(),
+        mistakes=(
+            Mistake("clicks-only", "That counts only the wanted pushes; the 75 % who did not "
+                    "want it each cost the extra churn times the lifetime value.",
+                    value=lambda: _push_value(cost_fp=0.0)),
+            Mistake("total-churn", "That charges every unwanted push its whole churn, 0.006 × "
+                    "$45; those users would churn with probability 0.002 anyway: only the extra "
+                    "0.004 is the push's doing.",
+                    value=lambda: _push_value(cost_fp=PUSH_CHURN_WITH * PUSH_LTV)),
+            Mistake("harm-on-everyone", "The harm falls only on the users who did not want the "
+                    "push (75 %), not on every user pushed.",
+                    value=lambda: PUSH_USERS * (PUSH_PRECISION * PUSH_BENEFIT - unwanted_push_cost(
+                        PUSH_CHURN_WITH, PUSH_CHURN_WITHOUT, PUSH_LTV))),
+            Mistake("per-user", "That is the value per user pushed; the question asks for the "
+                    "whole segment of 250,000.",
+                    value=lambda: _push_value(users=1)),
+            Mistake("sign", "Sending loses money here, so its expected value is negative: "
+                    "give it with its sign.",
+                    value=lambda: -_push_value()),
+        ),
+        hint="Per user pushed: 0.25 × (benefit) − 0.75 × (extra churn × lifetime value); times "
+             "the users.",
+    ),
+    Exercise(
+        id="w11-push-breakeven",
+        kind="expression",
+        prompt="Break-even precision of a push: a user who wants it is worth B_TP, one who "
+               "does not costs C_FP, not pushing is worth 0.",
+        reference=lambda B_TP, C_FP: push_breakeven_precision(B_TP, C_FP),
+        symbols={"B_TP": "positive", "C_FP": "positive"},
+        mistakes=(
+            Mistake("odds-or-harm-on-all", "C_FP/B_TP is the break-even odds p/(1 − p), or what "
+                    "you get by charging the harm on every push; the harm falls only on the "
+                    "share 1 − p who did not want it. Solve p·B_TP − (1 − p)·C_FP = 0 for p.",
+                    form="C_FP/B_TP"),
+            Mistake("swapped", "Swapped: a costlier unwanted push must raise the bar, so C_FP "
+                    "belongs in the numerator.", form="B_TP/(B_TP + C_FP)"),
+            Mistake("half", "1/2 is the break-even only when a wanted push is worth exactly "
+                    "what an unwanted one costs.", form="1/2"),
+        ),
+        hint="Per user pushed: p·B_TP − (1 − p)·C_FP. Set it to zero.",
+    ),
+    Exercise(
         id="w11-latency-choice",
         kind="choice",
         prompt="Logistic regression (AUC 0.781, 0.3 ms) or a deep net (AUC 0.789, 35 ms p99) "
