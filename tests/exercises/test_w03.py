@@ -252,3 +252,281 @@ def test_does_the_numeric_weight_decay_step_agree():
                                                 s["lam"]: 0.5})
     numeric = opt.weight_decay_step([2.0], [1.0], learning_rate=0.1, weight_decay=0.5)
     assert numeric[0] == pytest.approx(float(value))
+
+
+# --- 3. batch size and generalization ----------------------------------------------------------
+
+
+def _population(rng, n=4000, dim=3):
+    """Per-example gradients of a skewed population, and its G and tr(Σ) (divisor n)."""
+    grads = rng.exponential(size=(n, dim)) * np.array([1.0, 2.0, 0.5]) - 0.6
+    return grads, grads.mean(axis=0), float(grads.var(axis=0).sum())
+
+
+def test_does_a_simulation_give_the_expected_squared_norm_of_a_minibatch_gradient():
+    rng = np.random.default_rng(35)
+    grads, G, trace = _population(rng)
+    s = symbols("w03-expected-grad-norm")
+    for batch in (1, 10, 100):
+        means = grads[rng.integers(0, len(grads), size=(20_000, batch))].mean(axis=1)
+        simulated = np.mean(np.sum(means**2, axis=1))
+        expected = float(reference("w03-expected-grad-norm").subs(
+            {s["G2"]: float(G @ G), s["trSigma"]: trace, s["B"]: batch}))
+        assert simulated == pytest.approx(expected, rel=0.03)
+
+
+def test_is_the_expected_squared_norm_the_bias_variance_identity_by_sympy_stats():
+    # two independent 2-D draws, coordinates independent with their own variances
+    s = symbols("w03-expected-grad-norm")
+    mu1, mu2 = sp.symbols("mu1 mu2", real=True)
+    s1, s2 = sp.symbols("s1 s2", positive=True)
+    draws = [(sps.Normal(f"a{i}", mu1, s1), sps.Normal(f"b{i}", mu2, s2)) for i in range(2)]
+    mean = [(draws[0][k] + draws[1][k]) / 2 for k in range(2)]
+    second = sp.expand(sps.E(mean[0] ** 2 + mean[1] ** 2))
+    expected = reference("w03-expected-grad-norm").subs(
+        {s["G2"]: mu1**2 + mu2**2, s["trSigma"]: s1**2 + s2**2, s["B"]: 2})
+    assert is_zero(second - expected)
+
+
+def test_do_the_two_measurements_solve_to_the_stated_noise_scale():
+    # the two equations ‖G_B‖² = ‖G‖² + tr(Σ)/B solved by numpy, not by the library
+    A = np.array([[1.0, 1 / w03.NORM_SMALL_BATCH], [1.0, 1 / w03.NORM_LARGE_BATCH]])
+    g2, trace = np.linalg.solve(A, [w03.NORM_SQ_SMALL, w03.NORM_SQ_LARGE])
+    assert reference("w03-noise-scale-estimate") == pytest.approx(trace / g2)
+    assert reference("w03-noise-scale-estimate") == pytest.approx(300.0)
+
+
+def test_does_the_two_batch_estimator_recover_a_simulated_noise_scale():
+    rng = np.random.default_rng(36)
+    grads, G, trace = _population(rng)
+    measured = {}
+    for batch in (8, 256):
+        means = grads[rng.integers(0, len(grads), size=(40_000, batch))].mean(axis=1)
+        measured[batch] = float(np.mean(np.sum(means**2, axis=1)))
+    est = opt.estimate_noise_scale(measured[8], measured[256], small_batch_size=8,
+                                   large_batch_size=256)
+    assert est.simple_noise_scale == pytest.approx(trace / float(G @ G), rel=0.05)
+
+
+def test_is_the_optimal_step_the_minimiser_of_the_expected_quadratic_loss():
+    # E[L(w − εG_B)] − L(w) = −ε‖G‖² + ½ε²(GᵀHG + tr(HΣ)/B) for a quadratic L; minimise in ε
+    eps, g2, gHg, trHS, B = sp.symbols("epsilon g2 gHg trHS B", positive=True)
+    decrease = -eps * g2 + eps**2 / 2 * (gHg + trHS / B)
+    (best,) = sp.solve(sp.diff(decrease, eps), eps)
+    noise = trHS / gHg                                     # B_noise
+    ratio = sp.simplify(best.subs(B, w03.NEW_BATCH) / best.subs(B, w03.BASE_BATCH))
+    ratio = ratio.subs(trHS, w03.NOISE_SCALE * gHg)
+    assert reference("w03-noise-scale-learning-rate") == pytest.approx(
+        w03.BASE_LEARNING_RATE * float(ratio))
+    # and the model's form ε_max/(1 + B_noise/B), with ε_max = ‖G‖²/GᵀHG
+    assert is_zero(best - (g2 / gHg) / (1 + noise / B))
+
+
+def test_does_a_simulated_quadratic_find_the_same_best_step():
+    # H = I in 2-D, Gaussian gradient noise: the best step on a grid, by Monte Carlo
+    rng = np.random.default_rng(37)
+    G = np.array([1.0, 0.0])
+    sigma2_per_coord = w03.NOISE_SCALE / 2               # tr(Σ) = B_noise·‖G‖², H = I
+    grid = np.linspace(0.05, 1.0, 96)
+
+    def best_step(batch):
+        noise = rng.normal(scale=math.sqrt(sigma2_per_coord / batch), size=(200_000, 2))
+        GB = G + noise
+        decrease = [np.mean(-e * GB @ G + e**2 / 2 * np.sum(GB**2, axis=1)) for e in grid]
+        return grid[int(np.argmin(decrease))]
+
+    ratio = best_step(w03.NEW_BATCH) / best_step(w03.BASE_BATCH)
+    assert w03.BASE_LEARNING_RATE * ratio == pytest.approx(
+        reference("w03-noise-scale-learning-rate"), rel=0.06)
+
+
+def test_does_scikit_learn_count_the_same_batches_per_epoch():
+    from sklearn.utils import gen_batches
+
+    per_epoch = len(list(gen_batches(w03.TRAIN_SIZE, w03.EPOCH_BATCH)))
+    assert reference("w03-updates-total") == per_epoch * w03.N_EPOCHS == 9800
+
+
+@pytest.mark.parametrize(("N", "B"), [(5, 2), (6, 3), (7, 1), (7, 6)])
+def test_is_the_without_replacement_variance_exact_over_all_batches(N, B):
+    from itertools import combinations
+
+    rng = np.random.default_rng(N * 10 + B)
+    values = rng.exponential(size=N)
+    means = np.array([values[list(c)].mean() for c in combinations(range(N), B)])
+    s = symbols("w03-without-replacement-variance")
+    expected = reference("w03-without-replacement-variance").subs(
+        {s["sigma"]: math.sqrt(values.var()), s["B"]: B, s["N"]: N})
+    assert means.var() == pytest.approx(float(expected))
+    assert opt.minibatch_gradient_variance(values.var(), batch_size=B, population_size=N) == \
+        pytest.approx(float(expected))
+
+
+def test_does_sampling_without_replacement_simulate_the_same_variance():
+    rng = np.random.default_rng(38)
+    values = rng.normal(size=200) ** 2
+    N, B = len(values), 50
+    means = np.array([rng.choice(values, size=B, replace=False).mean() for _ in range(20_000)])
+    s = symbols("w03-without-replacement-variance")
+    expected = reference("w03-without-replacement-variance").subs(
+        {s["sigma"]: math.sqrt(values.var()), s["B"]: B, s["N"]: N})
+    assert means.var() == pytest.approx(float(expected), rel=0.05)
+
+
+# --- 8. keeping deep-net training stable ------------------------------------------------------
+
+
+def _clip_direct(g, c):
+    g = np.asarray(g, dtype=float)
+    norm = math.sqrt(sum(float(x) ** 2 for x in g))
+    return g if norm <= c else np.array([float(x) * c / norm for x in g])
+
+
+def test_does_the_clipping_reference_agree_with_a_direct_computation_on_every_probe():
+    clip = SPECS["w03-clip-by-norm"].reference()
+    for g, c in SPECS["w03-clip-by-norm"].probes():
+        np.testing.assert_allclose(clip(g, c), _clip_direct(g, c), rtol=1e-12, atol=0)
+
+
+def test_does_clipping_match_scikit_learns_unit_normalisation_scaled_to_c():
+    from sklearn.preprocessing import normalize
+
+    clip = SPECS["w03-clip-by-norm"].reference()
+    g = np.array([3.0, -1.0, 7.0, 2.0])
+    np.testing.assert_allclose(clip(g, 2.0), 2.0 * normalize(g[None, :])[0])
+    np.testing.assert_allclose(clip(g, 100.0), g)
+
+
+def test_does_clipping_keep_the_direction_and_cap_the_norm():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    clip = SPECS["w03-clip-by-norm"].reference()
+    floats = st.floats(-1e3, 1e3, allow_nan=False)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(floats, min_size=1, max_size=10), st.floats(1e-3, 1e3))
+    def prop(values, c):
+        g = np.array(values)
+        out = clip(g, c)
+        assert np.linalg.norm(out) <= c * (1 + 1e-12) or np.allclose(out, g)
+        norm = np.linalg.norm(g)
+        assert np.allclose(out, g * min(1.0, c / norm) if norm > 0 else g)
+
+    prop()
+
+
+def test_is_the_clipped_coordinate_the_direct_computation():
+    expected = _clip_direct(w03.CLIP_GRADIENT, w03.CLIP_THRESHOLD)[-1]
+    assert reference("w03-clipped-coordinate") == pytest.approx(expected)
+    assert reference("w03-clipped-coordinate") == pytest.approx(24 * 5 / 26)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 5])
+def test_is_the_residual_factor_the_derivative_of_the_composed_blocks_by_sympy(depth):
+    # branches F_l(x) = d·sin(x) + x²: at x₀ = 0 every x_l is 0 and every slope is d
+    s = symbols("w03-residual-chain")
+    d, x = s["d"], sp.Symbol("x", real=True)
+    out = x
+    for _ in range(depth):
+        out = out + d * sp.sin(out) + out**2
+    slope = sp.diff(out, x).subs(x, 0)
+    assert is_zero(slope - reference("w03-residual-chain").subs(s["L"], depth))
+
+
+def test_does_a_numeric_residual_chain_have_the_finite_difference_slope():
+    rng = np.random.default_rng(39)
+    weights = rng.normal(size=(12, 3))
+    x0, h = 0.3, 1e-6
+
+    def forward(x):
+        slopes = []
+        for a, b, c in weights:
+            slopes.append(0.1 * a * (1 - np.tanh(b * x + c) ** 2) * b)   # F' at the input
+            x = x + 0.1 * a * np.tanh(b * x + c)
+        return x, slopes
+
+    numeric = (forward(x0 + h)[0] - forward(x0 - h)[0]) / (2 * h)
+    _, slopes = forward(x0)
+    # every block multiplies by 1 + F_l'(x_l); with equal slopes d that is the reference
+    assert numeric == pytest.approx(float(np.prod(1 + np.array(slopes))), rel=1e-6)
+
+
+def test_are_the_normalisations_scikit_learns_standard_scaling_along_the_right_axis():
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.default_rng(40).normal(loc=[1.0, -5.0, 20.0], scale=[0.5, 3.0, 9.0],
+                                         size=(32, 3))
+    np.testing.assert_allclose(opt.batch_norm(X, eps=0.0), StandardScaler().fit_transform(X))
+    np.testing.assert_allclose(opt.layer_norm(X, eps=0.0),
+                               StandardScaler().fit_transform(X.T).T)
+    assert reference("w03-norm-axes") == "a"
+
+
+def _adam_by_hand(w, grads, *, lr, lam, decoupled, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with weight decay, written as a plain loop over steps and coordinates."""
+    w = [float(x) for x in w]
+    m = [0.0] * len(w)
+    v = [0.0] * len(w)
+    for t, g in enumerate(grads, start=1):
+        for i in range(len(w)):
+            gi = g[i] if decoupled else g[i] + lam * w[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            m_hat = m[i] / (1 - beta1**t)
+            v_hat = v[i] / (1 - beta2**t)
+            if decoupled:
+                w[i] -= lr * lam * w[i]
+            w[i] -= lr * m_hat / (math.sqrt(v_hat) + eps)
+    return np.array(w)
+
+
+@pytest.mark.parametrize("decoupled", [True, False])
+def test_does_the_library_adamw_match_a_hand_written_loop(decoupled):
+    rng = np.random.default_rng(41)
+    w0 = rng.normal(size=4)
+    grads = rng.normal(size=(6, 4)) * np.array([100.0, 1.0, 0.01, 5.0])
+    step, w = None, w0
+    for g in grads:
+        step = opt.adamw_step(w, g, None if step is None else step.state, learning_rate=0.01,
+                              weight_decay=0.1, decoupled=decoupled)
+        w = step.params
+    expected = _adam_by_hand(w0, grads, lr=0.01, lam=0.1, decoupled=decoupled)
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+
+
+def test_is_the_adam_l2_step_what_adam_does_with_the_penalty_in_the_gradient():
+    # β₁ = 0, two steps: at the second step v̂ mixes both gradients; ε negligible
+    s = symbols("w03-adam-l2-step")
+    w0, grads, lr, lam = 1.5, (0.4, -0.2), 0.05, 0.3
+    first = opt.adamw_step([w0], [grads[0]], learning_rate=lr, weight_decay=lam,
+                           decoupled=False, beta1=0.0, eps=1e-14)
+    second = opt.adamw_step(first.params, [grads[1]], first.state, learning_rate=lr,
+                            weight_decay=lam, decoupled=False, beta1=0.0, eps=1e-14)
+    value = reference("w03-adam-l2-step").subs(
+        {s["w"]: float(first.params[0]), s["g"]: grads[1], s["eta"]: lr, s["lam"]: lam,
+         s["v"]: float(second.v_hat[0])})
+    assert second.params[0] == pytest.approx(float(value), rel=1e-10)
+
+
+def test_does_the_equivalent_l2_strength_solve_the_equated_steps_by_sympy():
+    spec = SPECS["w03-adamw-equivalent-l2"]
+    s = dict(namespace(spec).symbols)
+    w, g, eta, lam, v, lam2 = (s[k] for k in ("w", "g", "eta", "lam", "v", "lam2"))
+    l2_step = w - eta * sp.diff(sp.Function("L")(w) + lam2 * w**2 / 2, w) / sp.sqrt(v)
+    l2_step = l2_step.subs(sp.Derivative(sp.Function("L")(w), w), g)
+    adamw = (1 - eta * lam) * w - eta * g / sp.sqrt(v)
+    (root,) = sp.solve(sp.Eq(l2_step, adamw), lam2)
+    assert is_zero(root - spec.reference(w=w, g=g, eta=eta, lam=lam, v=v))
+    # the L2 step of Exercise 8.5 is the left-hand side
+    assert is_zero(l2_step.subs(lam2, lam) - reference("w03-adam-l2-step").subs(
+        {symbols("w03-adam-l2-step")[k]: s[k] for k in ("w", "g", "eta", "lam", "v")}))
+
+
+def test_does_the_equivalent_l2_strength_reproduce_adamw_numerically():
+    # β₁ = 0 and a fixed v̂: Adam on the L2 loss with λ₂ = λ√v̂ takes AdamW's step
+    spec = SPECS["w03-adamw-equivalent-l2"]
+    w, g, eta, lam, v = 0.8, -0.3, 0.01, 0.05, 2.5
+    lam2 = float(spec.reference(w=w, g=g, eta=eta, lam=lam, v=sp.Float(v)))
+    assert w - eta * (g + lam2 * w) / math.sqrt(v) == pytest.approx(
+        (1 - eta * lam) * w - eta * g / math.sqrt(v))

@@ -146,3 +146,38 @@ def test_bad_input_is_refused_with_a_clear_message():
         linear_scaling_learning_rate(-0.1, base_batch_size=1, batch_size=2)
     with pytest.raises(TypeError, match="batch_size .* must be a whole number"):
         linear_scaling_learning_rate(0.1, base_batch_size=1, batch_size="2")
+
+
+# --- the gradient noise scale ------------------------------------------------------------------
+
+
+def test_does_the_noise_scale_estimate_invert_the_expected_squared_norms():
+    from mlfund.optimization import estimate_noise_scale
+
+    g2, trace = 0.3, 12.0
+    est = estimate_noise_scale(g2 + trace / 16, g2 + trace / 256, small_batch_size=16,
+                               large_batch_size=256)
+    assert est.gradient_norm_squared == pytest.approx(g2)
+    assert est.trace_covariance == pytest.approx(trace)
+    assert est.simple_noise_scale == pytest.approx(40.0)
+
+
+def test_are_inconsistent_norms_refused_with_advice():
+    from mlfund.optimization import estimate_noise_scale
+
+    with pytest.raises(ValueError, match="Average more"):
+        estimate_noise_scale(0.1, 0.5, small_batch_size=16, large_batch_size=256)
+    with pytest.raises(ValueError, match="small_batch_size"):
+        estimate_noise_scale(1.0, 0.5, small_batch_size=256, large_batch_size=16)
+
+
+def test_is_the_noise_scale_step_linear_below_and_flat_above_the_noise_scale():
+    from mlfund.optimization import noise_scale_learning_rate
+
+    small = noise_scale_learning_rate(0.1, base_batch_size=1, batch_size=2, noise_scale=1e6)
+    large = noise_scale_learning_rate(0.1, base_batch_size=10**6, batch_size=2 * 10**6,
+                                      noise_scale=1)
+    assert small == pytest.approx(0.2, rel=1e-5)
+    assert large == pytest.approx(0.1, rel=1e-5)
+    assert noise_scale_learning_rate(0.1, base_batch_size=5, batch_size=50,
+                                     noise_scale=0) == pytest.approx(0.1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sympy import sqrt as sp_sqrt
 
 from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
 
@@ -42,9 +43,47 @@ def _scaled_learning_rate() -> float:
         BASE_LEARNING_RATE, base_batch_size=BASE_BATCH, batch_size=NEW_BATCH)
 
 
+# --- batch size and generalization ------------------------------------------------------------
+
+#: Exercise 3.2: mean squared norms of the minibatch gradient measured at two batch sizes.
+NORM_SMALL_BATCH, NORM_SQ_SMALL = 100, 0.8
+NORM_LARGE_BATCH, NORM_SQ_LARGE = 1000, 0.26
+
+
+def _noise_estimate():
+    return _opt().estimate_noise_scale(NORM_SQ_SMALL, NORM_SQ_LARGE,
+                                       small_batch_size=NORM_SMALL_BATCH,
+                                       large_batch_size=NORM_LARGE_BATCH)
+
+
+def _noise_scale() -> float:
+    return _noise_estimate().simple_noise_scale
+
+
+#: Exercise 3.3: Exercise 2.1's move (η = 0.1 at 256 -> 2048), with this noise scale.
+NOISE_SCALE = 1000.0
+
+
+def _noise_scale_rate(base: int = BASE_BATCH, new: int = NEW_BATCH,
+                      noise: float = NOISE_SCALE) -> float:
+    return _opt().noise_scale_learning_rate(BASE_LEARNING_RATE, base_batch_size=base,
+                                            batch_size=new, noise_scale=noise)
+
+
+#: Exercise 3.4: CIFAR-10's training set, at a large batch, for a fixed number of epochs.
+TRAIN_SIZE, EPOCH_BATCH, N_EPOCHS = 50_000, 1024, 200
+
+
+def _updates(drop_last: bool = False) -> int:
+    per_epoch = len(_opt().minibatch_indices(TRAIN_SIZE, batch_size=EPOCH_BATCH, shuffle=False))
+    if drop_last and TRAIN_SIZE % EPOCH_BATCH:
+        per_epoch -= 1
+    return per_epoch * N_EPOCHS
+
+
 # --- vanishing gradients -------------------------------------------------------------------
 
-#: Exercise 4.2: the gradient bound must fall to this level.
+#: Exercise 5.2: the gradient bound must fall to this level.
 VANISHING_LEVEL = 1e-6
 
 
@@ -79,13 +118,83 @@ def _relu_chain_option() -> str:
 
 # --- initialisation ---------------------------------------------------------------------------
 
-#: Exercise 5.3: a dense layer 300 -> 100.
+#: Exercise 6.3: a dense layer 300 -> 100.
 FAN_IN, FAN_OUT = 300, 100
 
 
 def _xavier_uniform_bound() -> float:
     # U(−r, r) has variance r²/3
     return math.sqrt(3 * _opt().xavier_variance(FAN_IN, FAN_OUT))
+
+
+# --- keeping deep-net training stable ---------------------------------------------------------
+
+
+def _clip_probes() -> list[tuple[np.ndarray, float]]:
+    rng = np.random.default_rng(303)
+    return [
+        (rng.normal(scale=10.0, size=5), 1.0),     # far above the threshold
+        (rng.normal(scale=0.1, size=3), 5.0),      # below: unchanged
+        (np.zeros(4), 1.0),                        # the zero gradient stays zero
+        (np.array([3.0, -4.0]), 5.0),              # exactly at the threshold
+        (rng.normal(size=50), 2.0),
+        (np.array([-7.0]), 0.5),
+        (rng.normal(scale=3.0, size=8), 0.25),
+    ]
+
+
+def _rescaled(g: np.ndarray, factor) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(g, dtype=float) * factor
+
+
+def _clip_reference():
+    opt = _opt()
+    return lambda g, c: opt.clip_by_norm(g, max_norm=c)
+
+
+def _norm(g) -> float:
+    return float(np.sqrt(np.sum(np.asarray(g, dtype=float) ** 2)))
+
+
+def _safe_ratio(c: float, norm: float) -> float:
+    return math.inf if norm == 0 else c / norm
+
+
+#: Exercise 8.2: a gradient and the clipping threshold.
+CLIP_GRADIENT, CLIP_THRESHOLD = (6.0, -8.0, 24.0), 5.0
+
+
+def _clipped_last(gradient=CLIP_GRADIENT, norm=None) -> float:
+    g = np.array(gradient)
+    if norm is None:
+        return float(_opt().clip_by_norm(g, max_norm=CLIP_THRESHOLD)[-1])
+    return float(g[-1] * min(1.0, CLIP_THRESHOLD / norm))
+
+
+_NORM_CHOICES = {
+    "a": "BatchNorm standardises each feature over the examples of the minibatch; LayerNorm "
+         "standardises each example over its own features.",
+    "b": "BatchNorm standardises each example over its own features; LayerNorm standardises "
+         "each feature over the examples of the minibatch.",
+    "c": "Both standardise each feature over the minibatch; LayerNorm only adds a learned "
+         "scale and shift per layer.",
+    "d": "BatchNorm rescales each layer's weight matrix to unit norm; LayerNorm standardises "
+         "the layer's activations.",
+}
+
+
+def _norm_axes_option() -> str:
+    opt = _opt()
+    X = np.random.default_rng(304).normal(loc=3.0, scale=2.0, size=(16, 5))
+    bn, ln = opt.batch_norm(X), opt.layer_norm(X)
+    per_feature = np.allclose(bn.mean(axis=0), 0) and np.allclose(bn.std(axis=0), 1, atol=1e-3)
+    per_example = np.allclose(ln.mean(axis=1), 0) and np.allclose(ln.std(axis=1), 1, atol=1e-3)
+    return "a" if per_feature and per_example else "b"
+
+
+_ADAM_SYMBOLS = {"w": "real", "g": "real", "eta": "positive", "lam": "positive",
+                 "v": "positive"}
 
 
 _INIT_SYMBOLS = {"n_in": "positive_integer", "n_out": "positive_integer"}
@@ -155,7 +264,6 @@ EXERCISES = (
         ),
         rtol=1e-3,
     ),
-    # 3. Adam
     Exercise(
         id="w03-sgd-noise-floor",
         kind="derivation",
@@ -191,6 +299,127 @@ EXERCISES = (
                     form="V = (1 - eta*a)**2*V - eta**2*sigma2"),
         ),
     ),
+    # 3. batch size and generalization
+    Exercise(
+        id="w03-expected-grad-norm",
+        kind="expression",
+        prompt="E‖G_B‖² for the mean G_B of B independent per-example gradients, each of mean "
+               "G and covariance Σ, in G2 = ‖G‖², trSigma = tr(Σ) and B.",
+        reference=lambda G2, trSigma, B: G2 + trSigma / B,
+        symbols={"G2": "positive", "trSigma": "positive", "B": "positive_integer"},
+        mistakes=(
+            Mistake("no-noise", "G_B is unbiased, but its squared norm is not: "
+                    "E‖X‖² = ‖E[X]‖² + tr Cov(X), and the noise adds its total variance.",
+                    form="G2"),
+            Mistake("noise-not-averaged", "tr(Σ) is the total variance of one example's "
+                    "gradient; the mean of B independent ones has covariance Σ/B.",
+                    form="G2 + trSigma"),
+            Mistake("squared-b", "Cov(Σg_i/B) = Σ/B: B independent covariances add up to "
+                    "BΣ, divided by B².", form="G2 + trSigma/B**2"),
+            Mistake("sqrt-b", "It is the standard deviation that falls like 1/√B; the total "
+                    "variance tr(Σ)/B falls like 1/B.", form="G2 + trSigma/sqrt(B)"),
+            Mistake("noise-only", "That is E‖G_B − G‖², the noise alone; add the signal "
+                    "‖G‖².", form="trSigma/B"),
+        ),
+        hint="write G_B = G + (G_B − G); the cross term has mean 0, and E‖G_B − G‖² is the "
+             "trace of the covariance of G_B.",
+    ),
+    Exercise(
+        id="w03-noise-scale-estimate",
+        kind="number",
+        precision=Precision(decimals=0, unit="example"),
+        prompt=f"Mean ‖G_B‖² = {NORM_SQ_SMALL} at B = {NORM_SMALL_BATCH} and {NORM_SQ_LARGE} "
+               f"at B = {NORM_LARGE_BATCH}: the simple noise scale tr(Σ)/‖G‖².",
+        reference=_noise_scale,
+        mistakes=(
+            Mistake("large-batch-as-signal", "The large batch's squared norm still holds "
+                    "noise, tr(Σ)/1000: solve the two equations for ‖G‖² rather than taking "
+                    "it as the signal.",
+                    value=lambda: _noise_estimate().trace_covariance / NORM_SQ_LARGE),
+            Mistake("small-batch-as-signal", "‖G_100‖² is mostly noise: ‖G‖² is what is "
+                    "left when B → ∞; solve the two equations for it.",
+                    value=lambda: _noise_estimate().trace_covariance / NORM_SQ_SMALL),
+            Mistake("norm-not-squared", "B_simple divides by the squared norm ‖G‖², not by "
+                    "‖G‖: both sides of tr(Σ)/B = ‖G‖² are squared.",
+                    value=lambda: _noise_estimate().trace_covariance
+                    / math.sqrt(_noise_estimate().gradient_norm_squared)),
+            Mistake("inverted", "Upside down: the noise scale is noise over signal, "
+                    "tr(Σ)/‖G‖², a batch size.", value=lambda: 1 / _noise_scale()),
+        ),
+        hint="each measurement is ‖G‖² + tr(Σ)/B: two equations in two unknowns.",
+    ),
+    Exercise(
+        id="w03-noise-scale-learning-rate",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"η = {BASE_LEARNING_RATE} optimal at batch {BASE_BATCH}, B_noise = "
+               f"{NOISE_SCALE:g}: SGD's optimal η at batch {NEW_BATCH} under "
+               "ε_opt(B) = ε_max/(1 + B_noise/B).",
+        reference=_noise_scale_rate,
+        mistakes=(
+            Mistake("linear-rule", "That is the linear scaling rule, right only for "
+                    "B ≪ B_noise. Here B goes past B_noise, where ε_opt saturates at ε_max.",
+                    value=lambda: _scaled_learning_rate()),
+            Mistake("square-root-rule", "That is the square-root rule η ∝ √B. Under this "
+                    "model the ratio is (1 + B_noise/B₀)/(1 + B_noise/B).",
+                    value=lambda: BASE_LEARNING_RATE * math.sqrt(NEW_BATCH / BASE_BATCH)),
+            Mistake("saturated", "That is ε_max, the limit B → ∞. At batch 2048 the step "
+                    "is still below it: divide by 1 + B_noise/2048.",
+                    value=lambda: BASE_LEARNING_RATE * (1 + NOISE_SCALE / BASE_BATCH)),
+            Mistake("inverted", "A larger batch allows a larger step: the factor is "
+                    "(1 + B_noise/B₀)/(1 + B_noise/B), above 1.",
+                    value=lambda: BASE_LEARNING_RATE ** 2 / _noise_scale_rate()),
+            Mistake("b-over-b-noise", "The model has B_noise/B, the noise-to-signal ratio "
+                    "of a batch of B, not B/B_noise.",
+                    value=lambda: BASE_LEARNING_RATE * (1 + BASE_BATCH / NOISE_SCALE)
+                    / (1 + NEW_BATCH / NOISE_SCALE)),
+        ),
+        hint="ε_max is the same at both batch sizes: take the ratio ε_opt(2048)/ε_opt(256).",
+    ),
+    Exercise(
+        id="w03-updates-total",
+        kind="number",
+        precision=Precision(whole=True),
+        prompt=f"{TRAIN_SIZE} examples, batch {EPOCH_BATCH} with the last partial batch "
+               f"kept, {N_EPOCHS} epochs: the number of updates.",
+        reference=_updates,
+        mistakes=(
+            Mistake("drop-last", "That drops the last, partial batch of every epoch; the "
+                    "question keeps it: ⌈50 000/1024⌉ = 49 updates per epoch.",
+                    value=lambda: _updates(drop_last=True)),
+            Mistake("fractional", "An update uses a whole batch: round the updates per "
+                    "epoch up to a whole number before multiplying by the epochs.",
+                    value=lambda: TRAIN_SIZE / EPOCH_BATCH * N_EPOCHS),
+            Mistake("one-epoch", "That is one epoch; the run has 200.",
+                    value=lambda: _updates() / N_EPOCHS),
+        ),
+        hint="updates per epoch = ⌈n/B⌉ with the partial batch kept; times the epochs.",
+    ),
+    Exercise(
+        id="w03-without-replacement-variance",
+        kind="expression",
+        prompt="Variance of the mean of B < N per-example gradients drawn without replacement "
+               "from N, whose population variance (divisor N) is σ².",
+        reference=lambda sigma, B, N: sigma**2 / B * (N - B) / (N - 1),
+        symbols={"sigma": "positive", "B": "positive_integer", "N": "positive_integer"},
+        constraints=("B < N",),
+        mistakes=(
+            Mistake("with-replacement", "σ²/B is for independent draws. Without replacement "
+                    "the draws are negatively correlated (Cov = −σ²/(N − 1)) and the variance "
+                    "is 0 at B = N.", form="sigma**2/B"),
+            Mistake("divisor-n-minus-1", "(N − B)/N is the correction when σ² is the sample "
+                    "variance with divisor N − 1. With divisor N it is (N − B)/(N − 1).",
+                    form="sigma**2/B*(N - B)/N"),
+            Mistake("correction-inverted", "The correction reduces the variance: it is "
+                    "(N − B)/(N − 1) ≤ 1.", form="sigma**2/B*(N - 1)/(N - B)"),
+            Mistake("b-squared", "Var(Σg_i/B) = Var(Σg_i)/B², and Var(Σg_i) is of order B σ²: "
+                    "one B remains in the denominator.",
+                    form="sigma**2/B**2*(N - B)/(N - 1)"),
+        ),
+        hint="Var(Σ g_i) = B σ² + B(B − 1)·Cov(g_i, g_j), and Σ over all N of (g_i − ḡ) is 0, "
+             "which gives Cov(g_i, g_j) = −σ²/(N − 1).",
+    ),
+    # 4. Adam
     Exercise(
         id="w03-adam-m-hat",
         kind="expression",
@@ -233,7 +462,7 @@ EXERCISES = (
         ),
         hint="at t = 1 the bias-corrected moments are m̂₁ = g and v̂₁ = g²; √(g²) = |g|.",
     ),
-    # 4. vanishing gradients
+    # 5. vanishing gradients
     Exercise(
         id="w03-sigmoid-chain-bound",
         kind="expression",
@@ -297,7 +526,7 @@ EXERCISES = (
                  "z > 0.",
         },
     ),
-    # 5. initialisation
+    # 6. initialisation
     Exercise(
         id="w03-xavier-variance",
         kind="expression",
@@ -358,7 +587,7 @@ EXERCISES = (
         hint="Var(W) = 2/(n_in + n_out), and U(−r, r) has variance r²/3.",
         rtol=1e-3,  # four significant digits (0.1225) are right; mistakes are 40 % away
     ),
-    # 6. weight decay
+    # 7. weight decay
     Exercise(
         id="w03-weight-decay",
         kind="expression",
@@ -380,5 +609,147 @@ EXERCISES = (
                     form="w + eta*(g + lam*w)"),
         ),
         hint="the gradient of L(w) + (λ/2)w² is g + λw; take w − η·(that) and collect w.",
+    ),
+    # 8. keeping deep-net training stable
+    Exercise(
+        id="w03-clip-by-norm",
+        kind="function",
+        prompt="Implement clipping by norm: g·min(1, c/‖g‖), the zero gradient left at zero.",
+        reference=_clip_reference,
+        probes=_clip_probes,
+        mistakes=(
+            Mistake("clip-by-value", "np.clip clips each coordinate to [−c, c] (clipping by "
+                    "value): it changes the gradient's direction. Clipping by norm rescales "
+                    "the whole vector.",
+                    value=lambda g, c: np.clip(np.asarray(g, dtype=float), -c, c)),
+            Mistake("always-rescale", "A gradient shorter than c is left alone: the factor "
+                    "is min(1, c/‖g‖), not c/‖g‖.",
+                    value=lambda g, c: _rescaled(g, c / _norm(g) if _norm(g) else math.nan)),
+            Mistake("max-not-min", "With max the gradient is never shrunk and short ones are "
+                    "stretched to length c: the factor is min(1, c/‖g‖).",
+                    value=lambda g, c: _rescaled(g, max(1.0, _safe_ratio(c, _norm(g)))
+                                                 if _norm(g) else 1.0)),
+            Mistake("l1-norm", "The norm is the Euclidean one, √(Σg_i²), not the sum of the "
+                    "absolute values.",
+                    value=lambda g, c: _rescaled(g, min(1.0, _safe_ratio(
+                        c, float(np.abs(np.asarray(g, dtype=float)).sum()))))),
+            Mistake("squared-norm", "Divide by the norm ‖g‖, not by its square: the clipped "
+                    "vector must have length c.",
+                    value=lambda g, c: _rescaled(g, min(1.0, _safe_ratio(c, _norm(g) ** 2)))),
+        ),
+        hint="compute the norm with np.linalg.norm(g); if it exceeds c, multiply g by c/norm.",
+    ),
+    Exercise(
+        id="w03-clipped-coordinate",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt="g = (6, −8, 24) clipped by norm at c = 5: its last coordinate.",
+        reference=_clipped_last,
+        mistakes=(
+            Mistake("clip-by-value", "That clips the coordinate to [−5, 5] (by value). By "
+                    "norm, the whole vector is multiplied by c/‖g‖ = 5/26.",
+                    value=lambda: float(np.clip(CLIP_GRADIENT[-1], -CLIP_THRESHOLD,
+                                                CLIP_THRESHOLD))),
+            Mistake("unclipped", "‖g‖ = 26 is above c = 5: the gradient is rescaled.",
+                    value=lambda: CLIP_GRADIENT[-1]),
+            Mistake("l1-norm", "‖g‖ is the Euclidean norm √(6² + 8² + 24²) = 26, not the sum "
+                    "of the absolute values.",
+                    value=lambda: _clipped_last(norm=float(np.abs(CLIP_GRADIENT).sum()))),
+            Mistake("squared-norm", "Divide by ‖g‖ = 26, not by ‖g‖² = 676: the clipped "
+                    "vector has length c.",
+                    value=lambda: _clipped_last(norm=_norm(CLIP_GRADIENT) ** 2)),
+        ),
+    ),
+    Exercise(
+        id="w03-residual-chain",
+        kind="expression",
+        prompt="Scalar residual blocks x_{l+1} = x_l + F_l(x_l), each with slope F_l' = d at "
+               "its input: ∂x_L/∂x_0 through L blocks.",
+        reference=lambda d, L: (1 + d) ** L,
+        symbols={"d": "real", "L": "positive_integer"},
+        mistakes=(
+            Mistake("plain-chain", "d^L is the plain chain x_{l+1} = F_l(x_l). The skip "
+                    "connection adds the identity: each block's derivative is 1 + d.",
+                    form="d**L"),
+            Mistake("first-order", "That keeps only the paths through at most one block. "
+                    "The product of L factors (1 + d) holds every path through the blocks.",
+                    form="1 + L*d"),
+            Mistake("sum-not-product", "The chain rule multiplies the blocks' derivatives; "
+                    "it does not add them.", form="L*(1 + d)"),
+            Mistake("plus-power", "The identity is added in every block, not once at the "
+                    "end: multiply the L factors (1 + d).", form="1 + d**L"),
+        ),
+        hint="one block: dx_{l+1}/dx_l = 1 + F_l'(x_l); the chain rule multiplies L of them.",
+    ),
+    Exercise(
+        id="w03-norm-axes",
+        kind="choice",
+        prompt="Over what do BatchNorm and LayerNorm compute their mean and variance, for "
+               "activations of shape (batch, features)?",
+        reference=_norm_axes_option,
+        choices=_NORM_CHOICES,
+        explanations={
+            "b": "Swapped: the batch statistics of BatchNorm are per feature, over the "
+                 "examples; LayerNorm is per example, which is why it works with batches of 1.",
+            "c": "LayerNorm never mixes examples: its statistics are per example, over the "
+                 "features. Both layers learn a scale and a shift.",
+            "d": "Normalising the weights is weight normalization (Salimans & Kingma, 2016). "
+                 "BatchNorm standardises the activations, per feature over the batch.",
+        },
+    ),
+    Exercise(
+        id="w03-adam-l2-step",
+        kind="expression",
+        prompt="One Adam step (β₁ = 0, ε = 0, second moment v̂ = v) on L(w) + (λ/2)w², with "
+               "g = ∇L(w): the new w.",
+        reference=lambda w, g, eta, lam, v: w - eta * (g + lam * w) / sp_sqrt(v),
+        symbols=_ADAM_SYMBOLS,
+        mistakes=(
+            Mistake("decoupled", "That is AdamW, which decays w outside the adaptive step. "
+                    "With the penalty in the loss, its gradient λw goes into Adam with g and "
+                    "is divided by √v̂ too.", form="(1 - eta*lam)*w - eta*g/sqrt(v)"),
+            Mistake("sgd-step", "That is the SGD step of weight decay. Adam divides the "
+                    "whole gradient by √v̂.", form="(1 - eta*lam)*w - eta*g"),
+            Mistake("penalty-without-half", "The gradient of (λ/2)w² is λw, not 2λw.",
+                    form="w - eta*(g + 2*lam*w)/sqrt(v)"),
+            Mistake("not-square-root", "Adam divides by the square root of the second moment, "
+                    "√v̂, not by v̂.", form="w - eta*(g + lam*w)/v"),
+            Mistake("sign-flip", "Sign error: the step moves against the gradient.",
+                    form="w + eta*(g + lam*w)/sqrt(v)"),
+        ),
+        hint="the gradient fed to Adam is g + λw; with β₁ = 0, m̂ is that gradient, and the "
+             "step is −η·m̂/√v̂.",
+    ),
+    Exercise(
+        id="w03-adamw-equivalent-l2",
+        kind="derivation",
+        points=2,
+        prompt="Equate one Adam-with-L2 step (strength λ₂) to one AdamW step (decay λ), both "
+               "with β₁ = 0, ε = 0 and the same v̂ = v, and solve for λ₂, line by line.",
+        reference=lambda w, g, eta, lam, v: lam * sp_sqrt(v),
+        symbols={"lam2": "positive", **_ADAM_SYMBOLS},
+        constraints=("w != 0",),
+        derivation=Derivation(
+            start="w - eta*(g + lam2*w)/sqrt(v) = (1 - eta*lam)*w - eta*g/sqrt(v)",
+            chain=("w - eta*(g + lam2*w)/sqrt(v) = (1 - eta*lam)*w - eta*g/sqrt(v)",
+                   "w - eta*g/sqrt(v) - eta*lam2*w/sqrt(v) = w - eta*lam*w - eta*g/sqrt(v)",
+                   "eta*lam2*w/sqrt(v) = eta*lam*w",
+                   "lam2/sqrt(v) = lam",
+                   "lam2 = lam*sqrt(v)"),
+            form=("lam", "v"),
+            form_phrase="solved for λ₂, in λ and v̂",
+            unknown="lam2",
+            hints=("Expand both sides: w and −ηg/√v̂ appear on each and cancel.",
+                   "What is left is the decay: ηλ₂w/√v̂ on the left, ηλw on the right.",
+                   "Divide by ηw (w ≠ 0) and multiply by √v̂."),
+        ),
+        mistakes=(
+            Mistake("inverted", "Upside down: the L2 term is divided by √v̂, so λ₂ must be "
+                    "larger by the factor √v̂ to match.", form="lam2 = lam/sqrt(v)"),
+            Mistake("same-strength", "The two steps differ: Adam divides the L2 term λ₂w by "
+                    "√v̂, AdamW's decay ηλw is not divided.", form="lam2 = lam"),
+            Mistake("not-square-root", "Adam divides by √v̂, not by v̂.",
+                    form="lam2 = lam*v"),
+        ),
     ),
 )

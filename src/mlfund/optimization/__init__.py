@@ -17,7 +17,9 @@ Topics: activations (:func:`sigmoid`, :func:`softmax`, ...); losses of predictio
 (:func:`gradient_check`); update rules (:func:`gradient_descent_step`, :func:`momentum_step`,
 :func:`adam_step`, :func:`sgd`); schedules (:func:`step_decay`, :func:`cosine_annealing`, ...);
 quadratics (:func:`max_stable_learning_rate`, :func:`convergence_rate`, ...); deep nets
-(:func:`xavier_variance`, :func:`he_variance`, :func:`sigmoid_chain_gradient_bound`).
+(:func:`xavier_variance`, :func:`he_variance`, :func:`sigmoid_chain_gradient_bound`,
+:func:`clip_by_norm`, :func:`batch_norm`, :func:`layer_norm`, :func:`adamw_step`); batch
+size (:func:`estimate_noise_scale`, :func:`noise_scale_learning_rate`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ._activations import (
     softmax,
     tanh_derivative,
 )
+from ._deep_nets import adamw_step, batch_norm, clip_by_norm, layer_norm
 from ._gradient_check import (
     GradientCheckResult,
     gradient_check,
@@ -95,10 +98,13 @@ from ._schedules import (
     step_decay,
 )
 from ._stochastic import (
+    NoiseScaleEstimate,
     SGDResult,
+    estimate_noise_scale,
     linear_scaling_learning_rate,
     minibatch_gradient_variance,
     minibatch_indices,
+    noise_scale_learning_rate,
     sgd,
 )
 
@@ -158,6 +164,10 @@ __all__ = [
     "SGDResult",
     "minibatch_gradient_variance",
     "linear_scaling_learning_rate",
+    "estimate_noise_scale",
+    "NoiseScaleEstimate",
+    "noise_scale_learning_rate",
+    "adamw_step",
     # schedules
     "step_decay",
     "exponential_decay",
@@ -176,4 +186,7 @@ __all__ = [
     "xavier_variance",
     "he_variance",
     "sigmoid_chain_gradient_bound",
+    "clip_by_norm",
+    "batch_norm",
+    "layer_norm",
 ]
