@@ -484,3 +484,20 @@ def test_does_the_notebook_state_the_numbers_of_section_7():
                    f"{w06.PRACTICAL_COUNTS[1]:,}", f"{w06.PRACTICAL_COUNTS[2]:,}",
                    f"{100 * w06.PRACTICAL_RELATIVE_LIFT:g} %"):
         assert number in text, number
+
+
+def test_is_the_srm_derivations_answer_sympys_simplified_start_and_scipys_statistic():
+    n_c, size, q = sp.symbols("n_c n q", positive=True)
+    spec = SPECS["w06-srm-z-squared-derivation"]
+    answer = spec.reference(n_c=n_c, n=size, q=q)
+    start = ((n_c - size * q) ** 2 / (size * q)
+             + ((size - n_c) - size * (1 - q)) ** 2 / (size * (1 - q)))
+    assert sp.simplify(start - answer) == 0
+    phat = n_c / size
+    assert sp.simplify(((phat - q) / sp.sqrt(q * (1 - q) / size)) ** 2 - answer) == 0
+    for control, treatment, share in ((21_512, 20_688, 0.5), (4_180, 19_820, 1 / 6)):
+        want = stats.chisquare([control, treatment],
+                               f_exp=[(control + treatment) * share,
+                                      (control + treatment) * (1 - share)])
+        got = float(answer.subs({n_c: control, size: control + treatment, q: share}))
+        assert got == pytest.approx(want.statistic, rel=1e-10)

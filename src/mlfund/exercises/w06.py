@@ -983,6 +983,45 @@ EXERCISES = (
         ),
     ),
     Exercise(
+        id="w06-srm-z-squared-derivation",
+        kind="derivation",
+        points=2,
+        prompt="Two arms, a designed share q for the control, n users of whom n_c in the "
+               "control and n_t = n − n_c in the treatment: show, line by line, that Pearson's "
+               "chi-square statistic is the square of the z statistic of the control's share "
+               "phat = n_c/n, ending in phat, q and n.",
+        reference=lambda n_c, n, q: (n_c - n * q) ** 2 / (n * q * (1 - q)),
+        symbols={"n_c": "[0, n]", "n": "positive", "q": "probability"},
+        derivation=Derivation(
+            start="(n_c - n*q)**2/(n*q) + (n_t - n*(1 - q))**2/(n*(1 - q))",
+            chain=("(n_c - n*q)**2/(n*q) + (n_t - n*(1 - q))**2/(n*(1 - q))",
+                   "(n_c - n*q)**2/(n*q) + (n*q - n_c)**2/(n*(1 - q))",
+                   "(n_c - n*q)**2*(1/(n*q) + 1/(n*(1 - q)))",
+                   "(n_c - n*q)**2/(n*q*(1 - q))",
+                   "((phat - q)/sqrt(q*(1 - q)/n))**2"),
+            form=("phat", "q", "n"),
+            form_phrase="as the square of a z statistic, in phat, q and n",
+            definitions={"n_t": "n - n_c", "phat": "n_c/n"},
+            hints=("The treatment's deviation is minus the control's: n_t − n(1 − q) = "
+                   "n·q − n_c.",
+                   "Factor out the common square: 1/(nq) + 1/(n(1 − q)) = 1/(n q (1 − q)).",
+                   "Divide the numerator and the denominator by n²: (phat − q)²/(q(1 − q)/n)."),
+        ),
+        mistakes=(
+            Mistake("one-cell", "Pearson's statistic has a term for *each* arm: the "
+                    "treatment's (n_t − n(1 − q))²/(n(1 − q)) is missing.",
+                    form="(n_c - n*q)**2/(n*q)"),
+            Mistake("denominators-added", "1/a + 1/b is not 1/(a + b): with a = nq and "
+                    "b = n(1 − q), 1/a + 1/b = (a + b)/(ab) = 1/(n q (1 − q)).",
+                    form="(n_c - n*q)**2/n"),
+            Mistake("z-not-squared", "That is z itself; the chi-square statistic is its "
+                    "square.", form="(n_c/n - q)/sqrt(q*(1 - q)/n)"),
+            Mistake("missing-n", "The variance of phat is q(1 − q)/n: keep the 1/n, or "
+                    "the statistic does not grow with the number of users.",
+                    form="(n_c/n - q)**2/(q*(1 - q))"),
+        ),
+    ),
+    Exercise(
         id="w06-srm-test",
         kind="function",
         prompt="Implement the sample-ratio-mismatch test: Pearson's chi-square goodness of fit "
