@@ -522,9 +522,15 @@ EXERCISES = (
         id="w02-loss-floor-slope",
         kind="expression",
         prompt="For small η the loss floor is L ≈ c·η (first order in η): c = ?",
-        reference=lambda a, sigma2: _floor_slope(a, sigma2),
-        symbols={"a": "positive", "sigma2": "positive"},
+        # η is declared so that the floor itself, given in place of c, is read and told apart
+        reference=lambda a, sigma2, eta: _floor_slope(a, sigma2),
+        symbols={"a": "positive", "sigma2": "positive", "eta": "positive"},
         mistakes=(
+            Mistake("floor-not-slope", "That is the floor L ≈ cη itself; c is its "
+                    "coefficient, L/η for small η.", form="eta*sigma2/4"),
+            Mistake("exact-floor", "That is the exact floor; c is the coefficient of η in "
+                    "its first-order form, the limit of L/η as η → 0.",
+                    form="eta*sigma2/(2*(2 - eta*a))"),
             Mistake("variance-not-loss", "σ²/(2a) is the slope of the iterate's variance "
                     "V ≈ ησ²/(2a); the loss is (a/2)V, and the curvature cancels.",
                     form="sigma2/(2*a)"),
