@@ -169,3 +169,120 @@ def test_is_the_winners_curse_the_expected_maximum_of_twenty_normals():
 
 def test_does_the_interval_exercise_need_t_not_z():
     assert stats.t.ppf(0.975, len(w10.FOLD_SCORES) - 1) > 2.2
+
+
+# --- cross-validation or a hold-out ----------------------------------------------------------
+
+
+def test_is_the_cv_bias_the_learning_curve_at_the_folds_training_size():
+    a, b, n = sp.symbols("a b n", positive=True)
+    k = sp.Symbol("k", positive=True, integer=True)
+    curve = sp.Lambda(sp.Symbol("m", positive=True), a + b / sp.Symbol("m", positive=True))
+    by_hand = curve(n * (k - 1) / k) - curve(n)
+    assert sp.simplify(_reference("w10-cv-bias-formula", b=b, n=n, k=k) - by_hand) == 0
+    # leave-one-out has the smallest bias, b/(n(n − 1)); 2-fold the largest, b/n
+    assert sp.simplify(_reference("w10-cv-bias-formula", b=b, n=n, k=n) - b / (n * (n - 1))) == 0
+    assert sp.simplify(_reference("w10-cv-bias-formula", b=b, n=n, k=2) - b / n) == 0
+
+
+def _least_squares_cv(n_obs, n_feat, n_folds, n_sets, seed):
+    """k-fold CV MSE of least squares on simulated data sets (Gaussian features), the
+    folds scikit-learn's KFold; the fits batched over data sets."""
+    from sklearn.model_selection import KFold
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_sets, n_obs, n_feat))
+    y = X.sum(axis=2) + rng.normal(size=(n_sets, n_obs))
+    squared = np.zeros(n_sets)
+    for train, test in KFold(n_folds).split(np.zeros(n_obs)):
+        gram = np.einsum("sij,sik->sjk", X[:, train], X[:, train])
+        coef = np.linalg.solve(gram, np.einsum("sij,si->sj", X[:, train], y[:, train])[..., None])
+        residual = y[:, test] - np.einsum("sij,sj->si", X[:, test], coef[..., 0])
+        squared += (residual ** 2).sum(axis=1)
+    return X, y, squared / n_obs
+
+
+def test_is_the_batched_cv_scikit_learns_cross_val_score():
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold, cross_val_score
+
+    X, y, cv = _least_squares_cv(30, 3, 5, n_sets=3, seed=1009)
+    for s_ in range(3):
+        mse = -cross_val_score(LinearRegression(fit_intercept=False), X[s_], y[s_],
+                               cv=KFold(5), scoring="neg_mean_squared_error")
+        assert cv[s_] == pytest.approx(mse.mean())
+
+
+def test_does_the_bias_formula_predict_a_simulated_cv_of_least_squares():
+    """Least squares with Gaussian features has the learning curve σ²(1 + p/(m − p − 1)),
+    close to a + b/m with b = σ²p: scikit-learn's 5-fold CV shows the predicted bias."""
+    n_obs, n_feat, n_folds = 100, 4, 5
+    *_, cv = _least_squares_cv(n_obs, n_feat, n_folds, n_sets=20_000, seed=1010)
+    mean, se = cv.mean(), cv.std() / math.sqrt(cv.size)
+
+    def curve(m):
+        return 1 + n_feat / (m - n_feat - 1)
+
+    exact_bias = curve(n_obs * (n_folds - 1) / n_folds) - curve(n_obs)
+    assert mean - curve(n_obs) == pytest.approx(exact_bias, abs=4 * se)
+    b, n, k = sp.symbols("b n k", positive=True)
+    formula = _reference("w10-cv-bias-formula", b=b, n=n, k=k)
+    approx = float(formula.subs({b: n_feat, n: n_obs, k: n_folds}))
+    assert approx == pytest.approx(exact_bias, rel=0.15)
+
+
+def test_is_the_power_law_bias_the_curve_at_320_minus_at_400():
+    def curve(m):
+        return 0.05 + 0.9 / math.sqrt(m)
+
+    assert exercises.get("w10-cv-bias-power-law").reference() == pytest.approx(
+        curve(320) - curve(400))
+    assert (w10._POWER_A, w10._POWER_B, w10._POWER_N, w10._POWER_K) == (0.05, 0.9, 400, 5)
+
+
+def test_is_the_nested_fit_count_what_scikit_learn_fits():
+    """Count the fits of a nested GridSearchCV inside cross_validate, then the final tuning."""
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+
+    fits = []
+
+    class Counted(RegressorMixin, BaseEstimator):
+        def __init__(self, alpha=0):
+            self.alpha = alpha
+
+        def fit(self, X, y):
+            fits.append(len(y))
+            self.mean_ = float(np.mean(y))
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    X, y = np.arange(120.0).reshape(-1, 1), np.arange(120.0)
+    grid = {"alpha": list(range(w10.NESTED_SETTINGS))}
+    tuner = GridSearchCV(Counted(), grid, cv=KFold(w10.NESTED_INNER), refit=True)
+    cross_validate(tuner, X, y, cv=KFold(w10.NESTED_OUTER))     # the outer loop
+    tuner.fit(X, y)                                            # the model shipped
+    assert len(fits) == exercises.get("w10-nested-cv-fits").reference() == 294
+
+
+def test_is_the_naive_variance_of_the_cv_mean_too_small_for_correlated_folds():
+    """The choice's claim (Bengio & Grandvalet): s²/k from one run misses the covariances."""
+    rng = np.random.default_rng(1011)
+    k, correlation = 10, 0.4
+    cov = np.full((k, k), correlation) + (1 - correlation) * np.eye(k)
+    draws = rng.multivariate_normal(np.zeros(k), cov, size=100_000)
+    naive = (draws.var(axis=1, ddof=1) / k).mean()
+    assert naive < 0.5 * draws.mean(axis=1).var()
+
+
+def test_does_loocv_fail_the_majority_predictor_on_balanced_classes():
+    """Kohavi's (1995) example: leave-one-out scores the majority predictor 0 %."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+
+    y = np.repeat([0, 1, 2], 20)
+    scores = cross_val_score(DummyClassifier(strategy="most_frequent"), np.zeros((60, 1)), y,
+                             cv=LeaveOneOut())
+    assert scores.mean() == 0.0

@@ -95,6 +95,52 @@ def _cv_interval(*, z: float | None = None, ddof: int = 1, spread: bool = False)
     return (est.mean - width, est.mean + width)
 
 
+# --- cross-validation or a hold-out: bias from the learning curve, cost in fits -------------
+
+
+def _training_size(n, k):
+    """Each k-fold model trains on the other k − 1 folds: n(k − 1)/k examples."""
+    return n * (k - 1) / k
+
+
+def kfold_bias(curve, n, k):
+    """E[k-fold CV estimate] − err(n) for an expected-error learning curve err(m): the
+    folds' models are trained on n(k − 1)/k examples, the deployed one on all n."""
+    import sympy as sp
+
+    return sp.simplify(curve(_training_size(n, k)) - curve(n))
+
+
+def _reciprocal_curve(b):
+    """err(m) = a + b/m; the bias does not depend on a (it cancels), so a = 0 here."""
+    return lambda m: b / m
+
+
+# A power-law learning curve err(m) = _POWER_A + _POWER_B/√m, n examples, k folds.
+_POWER_A, _POWER_B, _POWER_N, _POWER_K = 0.05, 0.9, 400, 5
+
+
+def _power_curve(m):
+    return _POWER_A + _POWER_B / math.sqrt(m)
+
+
+def _power_bias(*, train=None, target=None) -> float:
+    train = _training_size(_POWER_N, _POWER_K) if train is None else train
+    target = _POWER_N if target is None else target
+    return _power_curve(train) - _power_curve(target)
+
+
+# Nested CV: outer folds, inner folds, settings tried; one refit of the chosen setting per
+# outer fold, then the same tuning on all the data and one final fit.
+NESTED_OUTER, NESTED_INNER, NESTED_SETTINGS = 5, 4, 12
+
+
+def nested_cv_fits(outer=NESTED_OUTER, inner=NESTED_INNER, settings=NESTED_SETTINGS, *,
+                   refits=True, final=True) -> int:
+    tuning = inner * settings + (1 if refits else 0)     # tune, then refit the winner
+    return outer * tuning + (tuning if final else 0)
+
+
 # --- fold assignments: the splits as one array, fold number of each example ----------------
 
 
@@ -485,5 +531,104 @@ EXERCISES = (
         ),
         hint="The noise of one validation accuracy is √(p(1 − p)/n); simulate many rounds of "
              "20 noisy scores and average (max observed − true accuracy).",
+    ),
+    Exercise(
+        id="w10-cv-bias-formula",
+        kind="expression",
+        prompt="Learning curve err(m) = a + b/m (expected test error after training on m "
+               "examples). Bias E[k-fold CV estimate] − err(n) of the k-fold estimate of "
+               "err(n), in b, n and k.",
+        reference=lambda b, n, k: kfold_bias(_reciprocal_curve(b), n, k),
+        symbols={"b": "positive", "n": "positive", "k": "positive_integer"},
+        constraints=("k >= 2",),
+        mistakes=(
+            Mistake("trained-on-one-fold", "Each fold's model trains on the other k − 1 "
+                    "folds, n(k − 1)/k examples, not on one fold of n/k.",
+                    form="b*k/n - b/n"),
+            Mistake("sign", "The sign is flipped: trained on fewer examples, the folds' models "
+                    "are worse than the one trained on all n, so CV overstates the error "
+                    "(a pessimistic bias, positive for an error).",
+                    form="-b/(n*(k - 1))"),
+            Mistake("from-asymptote", "That is the folds' excess error over the limit a "
+                    "(infinite data); the bias is measured against err(n), the error of the "
+                    "model trained on all n examples.", form="b*k/(n*(k - 1))"),
+        ),
+        hint="err(n(k − 1)/k) − err(n); a cancels.",
+    ),
+    Exercise(
+        id="w10-cv-bias-power-law",
+        kind="number",
+        precision=Precision(decimals=4),
+        prompt=f"Learning curve err(m) = {_POWER_A} + {_POWER_B}/√m, n = {_POWER_N}, "
+               f"{_POWER_K}-fold CV: bias of the CV estimate of err(n)?",
+        reference=lambda: _power_bias(),
+        rtol=1e-4,
+        mistakes=(
+            Mistake("reciprocal-formula", "b/(n(k − 1)) holds for the curve a + b/m only; "
+                    "for this curve compute err(n(k − 1)/k) − err(n) directly.",
+                    value=lambda: _POWER_B / (_POWER_N * (_POWER_K - 1))),
+            Mistake("trained-on-one-fold", "Each fold's model trains on the other four folds, "
+                    "320 examples, not on one fold of 80.",
+                    value=lambda: _power_bias(train=_POWER_N / _POWER_K)),
+            Mistake("from-asymptote", "That is the excess error over the limit a; the bias "
+                    "is measured against err(400), the model trained on all the data.",
+                    value=lambda: _power_bias(target=math.inf)),
+            Mistake("sign", "The folds' models see fewer examples and are worse: the bias of "
+                    "an error estimate is positive (pessimistic).",
+                    value=lambda: -_power_bias()),
+        ),
+        hint="the folds' models train on 400 × 4/5 examples.",
+    ),
+    Exercise(
+        id="w10-nested-cv-fits",
+        kind="number",
+        precision=Precision(whole=True),
+        prompt=f"Nested CV, {NESTED_OUTER} outer folds, {NESTED_INNER}-fold inner CV over "
+               f"{NESTED_SETTINGS} settings plus a refit per outer fold, then the same tuning "
+               "and a final fit on all data: how many fits?",
+        reference=lambda: float(nested_cv_fits()),
+        mistakes=(
+            Mistake("no-refits", "Each outer fold also refits the chosen setting on its whole "
+                    "training part before scoring the outer test fold, and the final tuning "
+                    "ends with one fit on all the data.",
+                    value=lambda: float(nested_cv_fits(refits=False))),
+            Mistake("no-final-tuning", "The outer loop only assesses the procedure; the model "
+                    "you ship is tuned again on all the data (another inner CV) and fitted "
+                    "once more.", value=lambda: float(nested_cv_fits(final=False))),
+            Mistake("product-only", "outer × inner × settings counts the inner CVs of the "
+                    "outer loop only: add a refit per outer fold, and the final tuning and "
+                    "fit on all the data.",
+                    value=lambda: float(NESTED_OUTER * NESTED_INNER * NESTED_SETTINGS)),
+        ),
+        hint="one tuning = inner × settings fits, plus one refit of the winner; the outer "
+             "loop runs it once per outer fold, and it runs once more on all the data.",
+    ),
+    Exercise(
+        id="w10-loocv-variance-choice",
+        kind="choice",
+        prompt="Leave-one-out CV averages n scores. Which statement about the variance of "
+               "its estimate is right?",
+        reference=lambda: "c",
+        choices={
+            "a": "Its n scores come from n different test examples, so they are independent "
+                 "and the variance of their mean is σ²/n, the smallest of any CV.",
+            "b": "Its variance can be estimated without bias from one run: the sample "
+                 "variance of the n scores divided by n.",
+            "c": "Its n training sets share n − 2 examples, so the n models are nearly the "
+                 "same and their errors strongly correlated: averaging removes little "
+                 "variance, and whether it beats 10-fold depends on the learner's stability.",
+            "d": "Its variance is high because each model is trained on only n − 1 examples, "
+                 "which makes the estimate strongly pessimistic.",
+        },
+        explanations={
+            "a": "Not this one. The scores share almost all their training data, so they are "
+                 "correlated, and the covariance terms do not shrink with n like σ²/n.",
+            "b": "Not this one. Bengio & Grandvalet (2004) proved that no unbiased estimator "
+                 "of the variance of k-fold CV exists from one run: the covariances between "
+                 "folds cannot be told apart from the variance. s²/n ignores them and is "
+                 "too small.",
+            "d": "Not this one. That is about bias, not variance, and n − 1 of n examples "
+                 "gives LOOCV the smallest pessimistic bias of all the k-fold estimates.",
+        },
     ),
 )
