@@ -176,3 +176,189 @@ def test_does_the_training_error_pick_the_most_complex_model():
     assert np.all(np.diff(train) <= 1e-12)
     wrong = next(mm for mm in SPECS["w07-best-degree"].mistakes if mm.note == "train-error")
     assert wrong.value() == max(w07.SWEEP_DEGREES)
+
+
+# --- section 7: soft-thresholding, MAP penalties, early stopping -------------------------
+
+z = sp.Symbol("z", real=True)
+tau, b_scale, eta, lam_i, alpha, rho = sp.symbols("tau b eta lam_i alpha rho", positive=True)
+t_steps, B = sp.symbols("t B", positive=True, integer=True)
+
+
+def _soft_threshold_reference():
+    return sp.lambdify((z, lam), SPECS["w07-soft-threshold"].reference(z=z, lam=lam), "numpy")
+
+
+def test_is_the_positive_side_the_root_of_the_derivative_there():
+    w_pos = sp.Symbol("w", positive=True)
+    objective = (w_pos - z) ** 2 / 2 + lam * sp.Abs(w_pos)
+    (root,) = sp.solve(sp.diff(objective, w_pos), w_pos)
+    assert sp.simplify(root - SPECS["w07-soft-threshold-derivation"].reference(z=z, lam=lam)) == 0
+
+
+def test_is_soft_thresholding_the_minimiser_found_by_scipy():
+    """A bounded scalar minimisation of ½(w − z)² + λ|w| (no use of the closed form)."""
+    from scipy.optimize import minimize_scalar
+
+    reference = _soft_threshold_reference()
+    rng = np.random.default_rng(7070)
+    for z_v, lam_v in zip(rng.normal(scale=2.0, size=40), rng.uniform(0.05, 2.0, size=40),
+                          strict=True):
+        found = minimize_scalar(lambda w_v, z_v=z_v, lam_v=lam_v: 0.5 * (w_v - z_v) ** 2
+                                + lam_v * abs(w_v), bounds=(-10, 10), method="bounded",
+                                options={"xatol": 1e-10})
+        assert float(reference(z_v, lam_v)) == pytest.approx(found.x, abs=1e-6)
+
+
+def test_is_soft_thresholding_scikit_learns_lasso_on_an_orthonormal_design():
+    """sklearn's Lasso minimises (1/2n)‖y − Xw‖² + α‖w‖₁; with XᵀX = nI that is
+    ½‖w − z‖² + α‖w‖₁ + const for z = Xᵀy/n, solved coordinate by coordinate."""
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(7071)
+    n, p = 60, 8
+    Q, _ = np.linalg.qr(rng.normal(size=(n, p)))
+    X = np.sqrt(n) * Q
+    y = X @ np.array([2.0, -1.5, 0.3, -0.2, 0.0, 1.0, 0.05, -0.6]) + rng.normal(size=n)
+    z_ls = X.T @ y / n
+    function = SPECS["w07-soft-threshold-function"].reference()
+    for alpha_v in (0.1, 0.4, 1.0):
+        fitted = Lasso(alpha=alpha_v, fit_intercept=False, tol=1e-12,
+                       max_iter=100_000).fit(X, y).coef_
+        assert np.allclose(function(z_ls, alpha_v), fitted, atol=1e-8)
+        assert np.allclose(_soft_threshold_reference()(z_ls, alpha_v), fitted, atol=1e-8)
+        assert np.any(fitted == 0.0)          # the point of the L1 penalty: exact zeros
+
+
+@pytest.mark.parametrize("probe", w07._soft_threshold_probes())
+def test_does_the_function_reference_agree_with_the_formula(probe):
+    z_v, lam_v = probe
+    want = np.vectorize(lambda s: float(_soft_threshold_reference()(s, lam_v)))(z_v)
+    got = SPECS["w07-soft-threshold-function"].reference()(z_v, lam_v)
+    assert got.shape == np.shape(z_v)
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_is_the_ridge_map_estimate_the_ridge_estimator_with_that_penalty():
+    """scipy minimises −log p(y | w) − log p(w) written with scipy.stats densities."""
+    from scipy.optimize import minimize
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(7072)
+    X = rng.normal(size=(30, 3))
+    sigma_v, tau_v = 0.7, 0.4
+    y = X @ rng.normal(scale=tau_v, size=3) + rng.normal(scale=sigma_v, size=30)
+
+    def negative_log_posterior(w_v):
+        return -(norm.logpdf(y, loc=X @ w_v, scale=sigma_v).sum()
+                 + norm.logpdf(w_v, scale=tau_v).sum())
+
+    found = minimize(negative_log_posterior, np.zeros(3), method="BFGS",
+                     options={"gtol": 1e-10}).x
+    lam_v = float(SPECS["w07-ridge-map-penalty"].reference(sigma=sigma, tau=tau).subs(
+        {sigma: sigma_v, tau: tau_v}))
+    assert np.allclose(SPECS["w07-ridge"].reference()(X, y, lam_v), found, atol=1e-6)
+
+
+def test_is_the_lasso_map_estimate_soft_thresholding_with_that_penalty():
+    """Laplace prior (scipy.stats.laplace), orthonormal design: each coordinate's MAP,
+    found by a bounded scalar search, is S_λ(z_j) with λ from the reference."""
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import laplace, norm
+
+    rng = np.random.default_rng(7073)
+    Q, _ = np.linalg.qr(rng.normal(size=(40, 5)))
+    sigma_v, b_v = 0.8, 0.5
+    y = Q @ np.array([1.5, -0.1, 0.6, 0.0, -2.0]) + rng.normal(scale=sigma_v, size=40)
+    lam_v = float(SPECS["w07-lasso-map-penalty"].reference(sigma=sigma, b=b_scale).subs(
+        {sigma: sigma_v, b_scale: b_v}))
+    z_ls = Q.T @ y
+    for j in range(5):
+        rest = np.delete(np.arange(5), j)
+        w_rest = np.zeros(4)             # the posterior factorises: other coordinates at 0
+
+        def negative_log_posterior(w_j, j=j, rest=rest, w_rest=w_rest):
+            w_v = np.empty(5)
+            w_v[j], w_v[rest] = w_j, w_rest
+            return -(norm.logpdf(y, loc=Q @ w_v, scale=sigma_v).sum()
+                     + laplace.logpdf(w_j, scale=b_v))
+
+        found = minimize_scalar(negative_log_posterior, bounds=(-10, 10), method="bounded",
+                                options={"xatol": 1e-10}).x
+        assert float(_soft_threshold_reference()(z_ls[j], lam_v)) == pytest.approx(
+            found, abs=1e-6)
+
+
+def test_is_the_early_stopping_factor_that_of_gradient_descent_on_least_squares():
+    """Run gradient descent on ½‖y − Xw‖² from 0 and project on the eigenvectors of XᵀX."""
+    rng = np.random.default_rng(7074)
+    X = rng.normal(size=(50, 4)) * np.array([3.0, 1.0, 0.5, 0.1])
+    y = rng.normal(size=50)
+    H = X.T @ X
+    eigenvalues, Q = np.linalg.eigh(H)
+    w_star = np.linalg.solve(H, X.T @ y)
+    step = 1.0 / eigenvalues.max()
+    factor = sp.lambdify((eta, lam_i, t_steps), SPECS["w07-early-stopping-factor"].reference(
+        eta=eta, lam_i=lam_i, t=t_steps))
+    w_v = np.zeros(4)
+    for t_v in range(1, 31):
+        w_v = w_v - step * X.T @ (X @ w_v - y)
+        want = factor(step, eigenvalues, t_v) * (Q.T @ w_star)
+        assert np.allclose(Q.T @ w_v, want, rtol=1e-9, atol=1e-12)
+
+
+def test_does_early_stopping_match_ridge_with_alpha_one_over_eta_t_in_the_limit():
+    """Goodfellow et al. §7.8: for ηλ_i ≪ 1 and λ_i ≪ α the two fractions agree to first
+    order, with α = 1/(ηt); and the ridge fraction is the library's shrinkage factor."""
+    es = SPECS["w07-early-stopping-factor"].reference(eta=eta, lam_i=lam_i, t=t_steps)
+    ridge = w07.ridge_factor_along_eigendirection(lam_i, alpha)
+    assert sp.simplify(ridge - SPECS["w07-ridge-shrinkage"].reference(
+        d=sp.sqrt(lam_i), lam=alpha)) == 0
+    eta_v, t_v = 1e-4, 100                      # ηt = 0.01, α = 100
+    for lam_v in (0.01, 0.1, 1.0):
+        got = float(es.subs({eta: eta_v, lam_i: lam_v, t_steps: t_v}))
+        want = float(ridge.subs({lam_i: lam_v, alpha: 1 / (eta_v * t_v)}))
+        assert got == pytest.approx(want, rel=0.02)
+
+
+# --- section 8: the variance of an average of correlated estimators ----------------------
+
+
+def test_is_the_bagged_variance_that_of_a_seeded_monte_carlo_of_equicorrelated_gaussians():
+    rng = np.random.default_rng(7075)
+    reference = SPECS["w07-bagged-variance"].reference(rho=rho, sigma=sigma, B=B)
+    for size, rho_v, sigma_v in [(5, 0.3, 1.5), (20, 0.6, 0.8), (50, 0.1, 2.0)]:
+        cov = sigma_v**2 * (rho_v * np.ones((size, size)) + (1 - rho_v) * np.eye(size))
+        draws = rng.multivariate_normal(np.zeros(size), cov, size=200_000)
+        simulated = draws.mean(axis=1).var()
+        want = float(reference.subs({rho: rho_v, sigma: sigma_v, B: size}))
+        # the sample variance of 200,000 normals has a relative SD of sqrt(2/200000) = 0.3 %
+        assert simulated == pytest.approx(want, rel=0.015)
+
+
+def test_is_the_bagged_variance_that_of_a_shared_and_an_own_part():
+    """X_b = σ(√ρ Z + √(1 − ρ) E_b) with Z, E_1, E_2, E_3 independent standard normals: each
+    X_b has variance σ² and each pair correlation ρ; the variance of a linear combination
+    of independent standard normals is the squared norm of its coefficients."""
+    shared = sp.Matrix([sp.sqrt(rho), 0, 0, 0])
+    members = [sigma * (shared + sp.sqrt(1 - rho) * sp.eye(4)[:, k]) for k in (1, 2, 3)]
+    assert all(sp.simplify(m.dot(m) - sigma**2) == 0 for m in members)
+    assert sp.simplify(members[0].dot(members[1]) - rho * sigma**2) == 0
+    average = sum(members, sp.zeros(4, 1)) / 3
+    got = SPECS["w07-bagged-variance"].reference(rho=rho, sigma=sigma, B=3)
+    assert sp.simplify(average.dot(average) - got) == 0
+
+
+def test_is_the_limit_the_reference_at_large_b_and_the_number_the_formula():
+    limit = SPECS["w07-bagged-variance-limit"].reference(rho=rho, sigma=sigma)
+    var = SPECS["w07-bagged-variance"].reference(rho=rho, sigma=sigma, B=B)
+    assert sp.simplify(var - limit - (1 - rho) * sigma**2 / B) == 0
+    assert SPECS["w07-bagged-variance-number"].reference() == pytest.approx(
+        w07.BAG_RHO * w07.BAG_SIGMA**2 + (1 - w07.BAG_RHO) * w07.BAG_SIGMA**2 / w07.BAG_SIZE)
+
+
+def test_does_the_notebook_state_the_bag_of_the_number_item():
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    (statement,) = [c.source for c in nb.cells if c.source.startswith("**Exercise 8.3")]
+    for value in (w07.BAG_SIZE, w07.BAG_SIGMA, w07.BAG_RHO):
+        assert f"{value:g}" in statement
