@@ -381,3 +381,22 @@ def test_is_the_segment_just_below_the_break_even_precision():
         {B_TP: w11.PUSH_BENEFIT, C_FP: cost}))
     assert cost == pytest.approx(0.18)
     assert w11.PUSH_PRECISION < breakeven < 0.27
+
+
+def test_does_the_relative_lift_interval_share_its_model_with_week_12s_mock():
+    # w12-b-relative-lift-interval poses the same situation with other numbers: one model,
+    # one tolerance, and each of its mistakes one of the shared situation's
+    from mlfund.exercises import _shared, _w12_mock_b
+
+    mine, theirs = exercises.get("w11-relative-lift-ci"), exercises.get(
+        "w12-b-relative-lift-interval")
+    (x_t, n_t), (x_c, n_c) = _w12_mock_b.LIFT_TREATMENT, _w12_mock_b.LIFT_CONTROL
+    numbers = {"x_t": x_t, "n_t": n_t, "x_c": x_c, "n_c": n_c}
+    assert _shared.relative_lift_interval(**numbers) == pytest.approx(theirs.reference())
+    assert (mine.rtol, mine.atol, mine.precision) == (theirs.rtol, theirs.atol,
+                                                      theirs.precision)
+    shared = {m.note: m for m in _shared.RELATIVE_LIFT_INTERVAL_MISTAKES}
+    for mistake in theirs.mistakes:
+        twin = shared[mistake.note]
+        assert (mistake.feedback, mistake.credit) == (twin.feedback, twin.credit)
+        assert mistake.value() == pytest.approx(twin.formula(**numbers))

@@ -243,3 +243,101 @@ CV_STANDARD_ERROR_MISTAKES = (
                   "scores has standard error s/√k.",
                   lambda s, k: s / _sqrt(k - 1)),
 )
+
+
+# --- the interval of a relative lift, on the log scale (weeks 11 and 12) ------------------
+#
+# x_t of n_t converted in the treatment, x_c of n_c in the control: the relative lift
+# p_t/p_c − 1, its 95 % interval from the Wald interval of log(p̂_t/p̂_c), whose variance is
+# the delta method's (1 − p_t)/(n_t p_t) + (1 − p_c)/(n_c p_c) (Katz et al. 1978), the two
+# ends exponentiated and 1 subtracted.
+
+RELATIVE_LIFT_INTERVAL_RTOL = 1e-3
+
+
+def _log_rate_variance(x: int, n: int) -> float:
+    """Var log p̂ ≈ Var p̂/p² (the delta method), at the observed rate (the library's SE)."""
+    rate = x / n
+    return _inf().proportion_standard_error(rate, n) ** 2 / rate**2
+
+
+def _z(confidence_level: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + confidence_level / 2))
+
+
+def relative_lift_interval(x_t: int, n_t: int, x_c: int, n_c: int, *,
+                           confidence_level: float = 0.95, exponentiate: bool = True,
+                           minus_one: bool = True, poisson: bool = False
+                           ) -> tuple[float, float]:
+    """The log (Katz) interval of p_t/p_c − 1; the options give the catalogued slips."""
+    import math
+
+    centre = math.log((x_t / n_t) / (x_c / n_c))
+    if poisson:     # 1/x per arm: the variance of a log ratio of Poisson counts
+        variance = 1 / x_t + 1 / x_c
+    else:
+        variance = _log_rate_variance(x_t, n_t) + _log_rate_variance(x_c, n_c)
+    half = _z(confidence_level) * math.sqrt(variance)
+    ends = (centre - half, centre + half)
+    if not exponentiate:
+        return ends
+    shift = 1.0 if minus_one else 0.0
+    return (math.exp(ends[0]) - shift, math.exp(ends[1]) - shift)
+
+
+def _lift_delta_on_ratio(x_t: int, n_t: int, x_c: int, n_c: int) -> tuple[float, float]:
+    """The delta method on the ratio itself: symmetric around p̂_t/p̂_c."""
+    import math
+
+    ratio = (x_t / n_t) / (x_c / n_c)
+    half = _z(0.95) * ratio * math.sqrt(_log_rate_variance(x_t, n_t)
+                                        + _log_rate_variance(x_c, n_c))
+    return (ratio - 1 - half, ratio - 1 + half)
+
+
+def _difference_interval(x_t: int, n_t: int, x_c: int, n_c: int) -> tuple[float, float]:
+    """The unpooled Wald interval of p_t − p_c (the library's)."""
+    return _delta_interval(x_t, n_t, x_c, n_c)
+
+
+def _difference_over_control(x_t: int, n_t: int, x_c: int, n_c: int) -> tuple[float, float]:
+    low, high = _delta_interval(x_t, n_t, x_c, n_c)
+    rate_c = x_c / n_c
+    return (low / rate_c, high / rate_c)
+
+
+RELATIVE_LIFT_INTERVAL_MISTAKES = (
+    SharedMistake("ratio-not-lift",
+                  "That is the interval of the ratio p_t/p_c; the relative lift is the ratio "
+                  "minus 1.",
+                  lambda **k: relative_lift_interval(**k, minus_one=False), credit=0.5),
+    SharedMistake("log-not-exponentiated",
+                  "Those are the ends of the interval of log(p_t/p_c): exponentiate them, "
+                  "then subtract 1.",
+                  lambda **k: relative_lift_interval(**k, exponentiate=False)),
+    SharedMistake("difference-over-control",
+                  "That is the Wald interval of p_t − p_c divided by p̂_c, which treats p̂_c "
+                  "as known; the log interval takes the noise of both rates into account, on "
+                  "the log scale.",
+                  _difference_over_control),
+    SharedMistake("delta-on-ratio",
+                  "That is a symmetric interval around the ratio (the delta method on p_t/p_c "
+                  "itself). The log interval is symmetric on the log scale, so it is skewed "
+                  "upwards once exponentiated.",
+                  _lift_delta_on_ratio),
+    SharedMistake("poisson-se",
+                  "√(1/x_t + 1/x_c) is the SE of a log ratio of Poisson counts (events per "
+                  "exposure); for proportions each term loses 1/n: "
+                  "√((1 − p_t)/x_t + (1 − p_c)/x_c).",
+                  lambda **k: relative_lift_interval(**k, poisson=True)),
+    SharedMistake("absolute-difference",
+                  "That is the interval of the absolute difference p_t − p_c (in rate "
+                  "units); the relative lift is that difference divided by p_c.",
+                  _difference_interval),
+    SharedMistake("ninety-percent",
+                  "That is a 90 % interval (z = 1.645); the question asks for 95 % "
+                  "(z = 1.96).",
+                  lambda **k: relative_lift_interval(**k, confidence_level=0.90)),
+)

@@ -59,6 +59,7 @@ OFFER_COST, SAVE_RATE, CUSTOMER_VALUE = 25.0, 0.35, 500.0
 
 # Relative lift of a sign-up test: control A and treatment B, users and conversions.
 LIFT_N_A, LIFT_X_A, LIFT_N_B, LIFT_X_B = 40_000, 2_000, 40_000, 2_140
+_LIFT_NUMBERS = {"x_t": LIFT_X_B, "n_t": LIFT_N_B, "x_c": LIFT_X_A, "n_c": LIFT_N_A}
 # Bayesian read-out of a smaller test: users and conversions of A and B, Beta(1, 1) priors.
 BAYES_N_A, BAYES_X_A, BAYES_N_B, BAYES_X_B = 10_000, 500, 10_000, 545
 # Simpson's paradox: (users, conversions) of each arm in each segment; a bug in the app's
@@ -148,53 +149,6 @@ def log_ratio_variance(p_A, p_B, n_A, n_B):
     p, m = sp.symbols("p m", positive=True)
     one_arm = sp.diff(sp.log(p), p) ** 2 * _isym().proportion_standard_error(p, m) ** 2
     return one_arm.subs({p: p_A, m: n_A}) + one_arm.subs({p: p_B, m: n_B})
-
-
-def _z(confidence_level: float = 0.95) -> float:
-    from scipy.special import ndtri
-
-    return float(ndtri(0.5 + confidence_level / 2))
-
-
-def _lift_rates() -> tuple[float, float]:
-    return LIFT_X_A / LIFT_N_A, LIFT_X_B / LIFT_N_B
-
-
-def _log_ratio_se(*, poisson: bool = False) -> float:
-    import sympy as sp
-
-    rate_a, rate_b = _lift_rates()
-    if poisson:                      # Var log p̂ ≈ 1/x: the rare-event (Poisson) version
-        return (1 / LIFT_X_A + 1 / LIFT_X_B) ** 0.5
-    return float(sp.sqrt(log_ratio_variance(rate_a, rate_b, LIFT_N_A, LIFT_N_B)))
-
-
-def relative_lift_interval(*, confidence_level: float = 0.95, exponentiate: bool = True,
-                           minus_one: bool = True, poisson: bool = False
-                           ) -> tuple[float, float]:
-    """CI of (p_B − p_A)/p_A: log(p̂_B/p̂_A) ± z·SE, exponentiated, minus 1."""
-    import math
-
-    rate_a, rate_b = _lift_rates()
-    centre = math.log(rate_b / rate_a)
-    half = _z(confidence_level) * _log_ratio_se(poisson=poisson)
-    ends = (centre - half, centre + half)
-    if not exponentiate:
-        return ends
-    shift = 1.0 if minus_one else 0.0
-    return (math.exp(ends[0]) - shift, math.exp(ends[1]) - shift)
-
-
-def _relative_lift_symmetric() -> tuple[float, float]:
-    """The delta method on the ratio itself: L ± z·(p̂_B/p̂_A)·SE(log ratio)."""
-    rate_a, rate_b = _lift_rates()
-    half = _z() * rate_b / rate_a * _log_ratio_se()
-    return (rate_b / rate_a - 1 - half, rate_b / rate_a - 1 + half)
-
-
-def _absolute_difference_interval() -> tuple[float, float]:
-    ci = _inf().diff_proportions_ci(LIFT_X_B, LIFT_N_B, LIFT_X_A, LIFT_N_A, method="wald")
-    return (ci.low, ci.high)
 
 
 def probability_b_beats_a(x_a: int = BAYES_X_A, n_a: int = BAYES_N_A, x_b: int = BAYES_X_B,
@@ -436,31 +390,11 @@ EXERCISES = (
         prompt="95 % interval of the relative lift (p_B − p_A)/p_A of a sign-up test (2,000 of "
                "40,000 in A, 2,140 of 40,000 in B): Wald on the log ratio, exponentiated, "
                "minus 1, each end to 3 decimals.",
-        reference=lambda: relative_lift_interval(),
+        reference=lambda: _shared.relative_lift_interval(**_LIFT_NUMBERS),
+        rtol=_shared.RELATIVE_LIFT_INTERVAL_RTOL,
         precision=Precision(decimals=3),
-        mistakes=(
-            Mistake("symmetric-ratio", "That is the symmetric interval L ± z·(p̂_B/p̂_A)·SE from "
-                    "the delta method on the ratio itself. It is a valid approximation, but "
-                    "the question asks for the interval on the log scale, mapped back with "
-                    "exp(·) − 1, which is asymmetric.",
-                    value=_relative_lift_symmetric, credit=0.5),
-            Mistake("log-scale", "That is the interval of log(p_B/p_A); map both ends back: "
-                    "exp(end) − 1.",
-                    value=lambda: relative_lift_interval(exponentiate=False)),
-            Mistake("ratio-not-lift", "That is the interval of the ratio p_B/p_A; the relative "
-                    "lift is the ratio minus 1.",
-                    value=lambda: relative_lift_interval(minus_one=False)),
-            Mistake("absolute-difference", "That is the interval of the absolute difference "
-                    "p_B − p_A (in rate units); the question asks for the relative lift, the "
-                    "difference divided by p_A.",
-                    value=_absolute_difference_interval),
-            Mistake("poisson", "That uses 1/x per arm, the rare-event approximation of the "
-                    "variance; each arm's term is (1 − p̂)/(n·p̂).",
-                    value=lambda: relative_lift_interval(poisson=True)),
-            Mistake("ninety-percent", "That is a 90 % interval (z = 1.645); the question asks "
-                    "for 95 % (z = 1.96).",
-                    value=lambda: relative_lift_interval(confidence_level=0.90)),
-        ),
+        mistakes=tuple(m.as_value(**_LIFT_NUMBERS)
+                       for m in _shared.RELATIVE_LIFT_INTERVAL_MISTAKES),
         hint="log(p̂_B/p̂_A) ± 1.96·√((1 − p̂_A)/(n_A p̂_A) + (1 − p̂_B)/(n_B p̂_B)), then "
              "exp(·) − 1 at each end.",
     ),
