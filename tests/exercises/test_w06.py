@@ -501,3 +501,23 @@ def test_is_the_srm_derivations_answer_sympys_simplified_start_and_scipys_statis
                                       (control + treatment) * (1 - share)])
         got = float(answer.subs({n_c: control, size: control + treatment, q: share}))
         assert got == pytest.approx(want.statistic, rel=1e-10)
+
+
+def test_can_worse_results_raise_queries_per_user_while_sessions_per_user_fall():
+    """Option (a) of the OEC item, by a seeded simulation: each session's queries are
+    geometric until a success (probability s), and users return a little less often when
+    search fails more; queries per user = sessions per user × queries per session."""
+    rng = np.random.default_rng(67)
+    users = 200_000
+
+    def metrics(success):
+        sessions = rng.poisson(8.0 * (0.9 + 0.1 * success), size=users)
+        queries = np.array([rng.geometric(success, size=k).sum() for k in sessions[:5_000]])
+        per_session = queries.sum() / sessions[:5_000].sum()
+        return sessions.mean(), per_session, sessions[:5_000].mean() * per_session
+
+    good, bad = metrics(0.8), metrics(0.6)          # a ranking bug: success falls
+    assert bad[0] < good[0]                          # sessions per user fall (the OEC)
+    assert bad[1] > good[1]                          # queries per session rise
+    assert bad[2] > 1.2 * good[2]                    # queries per user *rise*
+    assert SPECS["w06-oec"].reference() == "c"

@@ -1127,6 +1127,30 @@ EXERCISES = (
         },
     ),
     Exercise(
+        id="w06-oec",
+        kind="choice",
+        prompt="The OEC for a search engine's ranking experiments: which metric?",
+        reference=lambda: "c",
+        choices={
+            "a": "Queries per user.",
+            "b": "Revenue per user (from ad clicks).",
+            "c": "Sessions per user.",
+            "d": "Time on site per user.",
+        },
+        explanations={
+            "a": "Worse results make users reformulate and search again: queries per user can "
+                 "rise when the product gets worse. It is the product of sessions per user, "
+                 "which should rise, and queries per session, which should fall when search "
+                 "gets better (Kohavi et al. 2020, ch. 7).",
+            "b": "Revenue can be raised in the short term by showing more ads, or worse ones, "
+                 "which drives users away in the long term. It belongs among the guardrails "
+                 "(or in the OEC with a constraint), not alone as the measure of success.",
+            "d": "Time on site is ambiguous for a search engine: a user who stays longer may "
+                 "be struggling to find the answer. Success is finding it quickly, and "
+                 "coming back.",
+        },
+    ),
+    Exercise(
         id="w06-pvalue-meaning",
         kind="choice",
         prompt="A two-sided z-test gives p = 0.03: which statement is right?",
