@@ -51,3 +51,16 @@ def test_is_a_notebook_outside_the_workbook_graded_against_its_source(tmp_path, 
     rows, isolation = grade_notebook(folder / SOURCE.name)
     assert sum(r.earned for r in rows) == FULL
     assert isolation
+
+
+def test_does_mlfund_grade_give_the_second_notebook_of_a_week_full_marks(tmp_path, monkeypatch,
+                                                                        capsys):
+    from mlfund.cli import main
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    second = notebooks_dir() / "w12" / "w12-mock-b.ipynb"
+    points = sum(s.points for s in exercises.week(12) if s.id.startswith("w12-b-"))
+    assert main(["grade", str(second)]) == 0
+    printed = capsys.readouterr().out
+    assert "total" in printed and f"{points:g}/{points:g} autograded" in printed
+    assert "w12-b-" in printed and "w12-gd-rate" not in printed

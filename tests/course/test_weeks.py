@@ -3,7 +3,8 @@
 Is every autograded item an exercise of the catalogue, with its check cell and points? Does
 the week meet the curriculum's minimum? Does the source notebook pass ``nbgrader validate``
 and score full marks under autograde, and does its unanswered student version score 0
-without a kernel error?
+without a kernel error? A week may have several notebooks (w12 has two mocks): its items are
+the union of theirs, each notebook holds its own, and each is graded.
 """
 
 from __future__ import annotations
@@ -85,6 +86,23 @@ def _autograded_points(week: str) -> float:
     return sum(s.points for s in exercises.week(int(week[1:])))
 
 
+def _notebook_points(path: Path) -> float:
+    """The catalogue's points of the items whose check cells are in this notebook."""
+    nb = nbformat.read(str(path), as_version=4)
+    ids = [_meta(c)["grade_id"].removesuffix("-test") for c in nb.cells
+           if c.cell_type == "code" and _meta(c).get("grade")]
+    return sum(exercises.get(i).points for i in ids)
+
+
+def test_does_a_week_with_several_notebooks_give_each_its_own_items():
+    several = [w for w in WEEKS if len(_notebooks(w)) > 1]
+    assert "w12" in several
+    for week in several:
+        points = [_notebook_points(path) for path in _notebooks(week)]
+        assert all(p > 0 for p in points), f"a notebook of {week} has no autograded item"
+        assert sum(points) == pytest.approx(_autograded_points(week))
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     return tmp_path_factory.mktemp("course")
@@ -125,9 +143,31 @@ def test_does_the_pipeline_grade_the_solution_full_and_the_blank_zero(week, cour
         blank = gb.find_submission(week, "blank")
         assert solution.code_score == pytest.approx(_autograded_points(week))
         assert blank.score == 0.0
+        # each notebook of the week is graded: its own items at full marks, and 0 blank
+        for path in _notebooks(week):
+            graded = gb.find_submission_notebook(path.stem, week, "solution")
+            assert graded.code_score == pytest.approx(_notebook_points(path)), path.name
+            assert gb.find_submission_notebook(path.stem, week, "blank").score == 0.0
     # no kernel error in the blank: every check cell reports "no answer yet"
     for path in (course / "autograded" / "blank" / week).glob("*.ipynb"):
         nb = nbformat.read(str(path), as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("week", [w for w in WEEKS if len(_notebooks(w)) > 1])
+def test_does_the_canary_grade_every_notebook_of_the_week(week, monkeypatch):
+    from mlfund.course import _canary
+
+    graded = []
+    shortfalls = _canary.shortfalls
+
+    def counted(nb):
+        graded.append(sum(1 for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade")))
+        return shortfalls(nb)
+
+    monkeypatch.setattr(_canary, "shortfalls", counted)
+    assert _canary.canary_failure(week) is None
+    assert len(graded) == len(_notebooks(week)) and all(graded)
