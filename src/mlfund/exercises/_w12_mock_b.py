@@ -462,8 +462,8 @@ EXERCISES = (
             "a": "+3.8 %, the average of the three weeks: the most data.",
             "b": "+6 %: the first week is the cleanest measurement, before anything else "
                  "changed.",
-            "c": "A novelty effect: the lift is fading, so the long-run effect is below +2 % "
-                 "and still unknown; keep measuring (a long-running holdout, or the lift by "
+            "c": "A novelty effect: the lift is fading, so the long-run effect is likely below "
+                 "+2 % and still unknown; keep measuring (a long-running holdout, or the lift by "
                  "week since first exposure) before quoting a number.",
             "d": "Nothing: a lift that changes from week to week means the test is invalid "
                  "and must be rerun.",
