@@ -48,6 +48,15 @@ COURSE = Path(os.environ.get("MLFUND_COURSE_DIR", PROJECT / "course")).resolve()
 c.CourseDirectory.course_id = "mlfund"
 c.CourseDirectory.root = str(COURSE)
 c.CourseDirectory.source_directory = str(PROJECT / "notebooks")
+# A course with assignments of its own (`mlfund course new-week NAME`) keeps their source
+# notebooks in COURSE/source, beside a link to each workbook week, and their exercises in
+# COURSE/exercises: no student can read either, and only the grader loads them.
+if (COURSE / "source").is_dir():
+    c.CourseDirectory.source_directory = str(COURSE / "source")
+if (COURSE / "exercises").is_dir():
+    from mlfund import exercises as _exercises
+
+    _exercises.use_folder(COURSE / "exercises")
 c.CourseDirectory.db_url = os.environ.get("MLFUND_DB_URL", f"sqlite:///{COURSE / 'gradebook.db'}")
 # Release to students through an exchange folder (a shared JupyterHub), outside the course
 # folder; the course's own nbgrader_config.py may name another (mlfund course init --exchange).

@@ -50,6 +50,8 @@ class PublicExercise:
 
 #: Set in a graded kernel: the exercises of its notebook, public facts only.
 _PUBLIC: dict[str, PublicExercise] | None = None
+#: Set in a learner's kernel by :func:`graded_course`: the course grades these exercises.
+_GRADED = False
 
 
 def encode_value(value: Any) -> Any:
@@ -100,6 +102,25 @@ def use_public_catalogue(entries: Mapping[str, Any]) -> None:
         for k, v in entries.items()}
 
 
+def graded_course(entries: Mapping[str, Any]) -> None:
+    """In a learner's notebook of a graded course: the course grades these exercises.
+
+    ``entries`` are the exercises' public facts (as :func:`public_entry` gives them, without
+    probe inputs), written into the notebook's set-up cell when the course releases it.
+    From then on ``check(...)`` reads an answer, says how it was read and whether it uses
+    the names the exercise allows, and reveals no verdict: the course records and grades
+    it. The references of a course's own exercises are nowhere in the learner's reach.
+    In a graded kernel (where the grader installed the table) it does nothing.
+    """
+    global _GRADED
+    if grading_mode() == "autograde" or (_PUBLIC is not None and not _GRADED):
+        return
+    if not isinstance(entries, Mapping):
+        raise TypeError("graded_course takes the exercises' public facts, a dict by id.")
+    use_public_catalogue(entries)
+    _GRADED = True
+
+
 def _capture_spec(exercise_id: Any) -> Any:
     if _PUBLIC is None:
         from mlfund import exercises
@@ -132,8 +153,14 @@ def make_bundle(exercise_id: str, answer: Any) -> dict[str, Any]:
     return bundle
 
 
-def score_bundle(bundle: Any, *, exercise_id: str | None = None) -> CheckResult:
-    """Score a bundle; with ``exercise_id``, a bundle for another exercise scores 0."""
+def score_bundle(bundle: Any, *, exercise_id: str | None = None,
+                 values: Mapping[str, Any] | None = None) -> CheckResult:
+    """Score a bundle; with ``exercise_id``, a bundle for another exercise scores 0.
+
+    ``values`` are the student's numbers of an exercise that varies per student
+    (:meth:`mlfund.exercises.Exercise.draw`): the answer is compared with the reference
+    computed from them. Without them, the workbook's own numbers are used.
+    """
     from mlfund import exercises
 
     expected = exercise_id
@@ -153,6 +180,8 @@ def score_bundle(bundle: Any, *, exercise_id: str | None = None) -> CheckResult:
     if "error" in bundle:
         return CheckResult(INVALID, 0.0, f"Cannot read this answer: {str(bundle['error'])[:500]}",
                            exercise=spec.id, points=float(spec.points))
+    if values is not None and spec.varies:
+        spec = spec.with_values(values)
     return score(spec, bundle.get("answer"))
 
 
@@ -171,10 +200,17 @@ class Checked:
     bundle: dict[str, Any]
     result: CheckResult | None
     mode: str = "learner"
+    form: str = ""
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:  # noqa: ARG002
         data: dict[str, Any] = {MIME_TYPE: self.bundle}
-        if self.result is None:
+        if self.result is None and self.form:
+            import html
+
+            data["text/plain"] = self.form
+            data["text/html"] = (f'<div class="mlfund-recorded"><b>Recorded.</b> '
+                                 f"{html.escape(self.form)}</div>")
+        elif self.result is None:
             data["text/plain"] = "Answer recorded for grading."
         elif self.mode == "validate":
             # nbgrader's validate reads a number as partial credit
@@ -185,7 +221,9 @@ class Checked:
         return data
 
     def __repr__(self) -> str:
-        return self.result.summary() if self.result else "Answer recorded for grading."
+        if self.result is None:
+            return self.form or "Answer recorded for grading."
+        return self.result.summary()
 
 
 def check(exercise_id: str, answer: Any) -> Checked:
@@ -211,6 +249,14 @@ def check(exercise_id: str, answer: Any) -> Checked:
     """
     mode = grading_mode()
     bundle = make_bundle(exercise_id, answer)
+    if _GRADED and mode == "learner":
+        from mlfund.check._form import form_report
+
+        spec = _PUBLIC.get(str(exercise_id)) if _PUBLIC is not None else None
+        if spec is None:
+            return Checked(bundle, None, mode, f"Cannot read this answer: "
+                                               f"{str(bundle.get('error', ''))[:300]}")
+        return Checked(bundle, None, mode, form_report(spec, bundle))
     if mode == "autograde" or _PUBLIC is not None:
         return Checked(bundle, None, mode)
     return Checked(bundle, score_bundle(bundle), mode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlfund.course._nbgrader import CONFIG_NAME, api, course_stub, with_exchange
@@ -88,7 +89,7 @@ def chosen_exchange(course: Path) -> bool:
 
 
 def release(week: str, course: Path, *, exchange: bool | None = False,
-            force: bool = False) -> str:
+            force: bool = False, students: Iterable[str] | None = None) -> str:
     """Generate the student version of ``week``; release it to the exchange when asked.
 
     ``exchange=None`` releases it to the exchange when the course has chosen one
@@ -104,6 +105,7 @@ def release(week: str, course: Path, *, exchange: bool | None = False,
         raise RuntimeError(f"nbgrader could not generate {week}:\n{result.get('log', '')[-2000:]}")
     folder = Path(grader.coursedir.format_path(grader.coursedir.release_directory, ".", week))
     text = f"Generated the student version of {week} in {folder}."
+    text += _graded_and_personal(week, Path(course), folder, students or ())
     if exchange is None:
         return text + _release_if_chosen(week, course, force=force)
     if exchange:
@@ -113,6 +115,64 @@ def release(week: str, course: Path, *, exchange: bool | None = False,
         text += (f"\nReleased it to the exchange: {target}. Students run `nbgrader "
                  f"fetch_assignment {week}`.")
     return text
+
+
+def _graded_and_personal(week: str, course: Path, folder: Path,
+                         students: Iterable[str]) -> str:
+    """Mark a graded week's notebooks; in a course with variants, write personal copies."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from mlfund import exercises
+    from mlfund.course._variants import (
+        mark_graded,
+        render_placeholders,
+        variants_on,
+        write_personal,
+    )
+
+    notes = []
+    graded = graded_mode_of(week)
+    varies = variants_on(course) and any(s.varies for s in exercises.assignment(week)) \
+        if week in _known_assignments() else False
+    if not graded and not varies:
+        return ""
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        if graded:
+            nb = mark_graded(nb)
+        if varies:
+            nb = render_placeholders(nb)
+        nbformat.write(nb, str(path))
+    if graded:
+        notes.append("Graded mode: check() in it says how an answer was read, and no verdict "
+                     "until feedback is released.")
+    if varies:
+        grader = api(course)
+        roster = set(students)
+        with Gradebook(grader.coursedir.db_url, grader.coursedir.course_id) as gb:
+            for student in sorted(roster):
+                gb.update_or_create_student(student)
+            roster |= {s.id for s in gb.students}
+        done = write_personal(week, course, folder, sorted(roster))
+        notes.append(f"Numbers differ per student: wrote {len(done)} personal copies in "
+                     f"{course / 'personal' / week}/STUDENT/ (hand each to its student); the "
+                     "copy in the release shows placeholders."
+                     + ("" if done else " No student is known yet: name them with "
+                        "--students a,b,… or a roster file, then release again."))
+    return "\n" + "\n".join(notes)
+
+
+def graded_mode_of(week: str) -> bool:
+    from mlfund.course._variants import graded_mode
+
+    return graded_mode(week)
+
+
+def _known_assignments() -> set[str]:
+    from mlfund import exercises
+
+    return {f"w{n:02d}" for n in exercises.weeks()} | set(exercises.private_assignments())
 
 
 def _release_if_chosen(week: str, course: Path, *, force: bool) -> str:

@@ -232,9 +232,9 @@ def check_submission(course_dir: Path, assignment: str, student: str) -> str | N
     """Say what is wrong with a submission's files before nbgrader sees them."""
     import nbformat
 
-    from mlfund.course._nbgrader import notebooks_dir
+    from mlfund.course._nbgrader import week_source
 
-    expected = sorted(p.name for p in (notebooks_dir() / assignment).glob("*.ipynb"))
+    expected = sorted(p.name for p in week_source(assignment).glob("*.ipynb"))
     folder = course_dir / "submitted" / student / assignment
     found = sorted(p.name for p in folder.glob("*.ipynb"))
     missing = [name for name in expected if name not in found]

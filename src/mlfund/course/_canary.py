@@ -27,9 +27,9 @@ def canary_failure(assignment: str, *, config=None, timeout: int = 60) -> str | 
     Otherwise a message naming each item that fell short and why.
     """
     from mlfund.course._fastexec import ForkExecute
-    from mlfund.course._nbgrader import notebooks_dir
+    from mlfund.course._nbgrader import week_source
 
-    folder = notebooks_dir() / assignment
+    folder = week_source(assignment)
     sources = sorted(folder.glob("*.ipynb"))
     if not sources:
         return None
@@ -73,10 +73,10 @@ def _cache_file() -> Path:
 
 def _key(assignment: str, mode: str) -> str:
     import mlfund
-    from mlfund.course._nbgrader import notebooks_dir
+    from mlfund.course._nbgrader import week_source
 
     digest = hashlib.sha256()
-    for path in sorted((notebooks_dir() / assignment).glob("*.ipynb")):
+    for path in sorted(week_source(assignment).glob("*.ipynb")):
         digest.update(path.read_bytes())
     return f"{mlfund.__version__}:{mode}:{assignment}:{digest.hexdigest()[:16]}"
 

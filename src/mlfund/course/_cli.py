@@ -32,12 +32,22 @@ def _private(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
+        from mlfund import exercises
+        from mlfund.course._nbgrader import link_public_weeks
         from mlfund.course._private import make_private, private_umask
 
         course = _course_dir(args)
+        # every layer below (and nbgrader's configuration) reads the course from here
+        os.environ["MLFUND_COURSE_DIR"] = str(course)
         if course.is_dir() and course.stat().st_uid == os.geteuid():
             make_private(course)
+        try:
+            exercises.use_folder(course / "exercises")
+        except exercises.PrivateCatalogueError as exc:
+            return _fail(f"the course's own exercises cannot be loaded: {exc}")
         with private_umask():
+            if course.is_dir() and course.stat().st_uid == os.geteuid():
+                link_public_weeks(course)
             return command(args)
 
     return run
@@ -68,11 +78,29 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     if (problem := _check_week(args.week)) is not None:
         return _fail(problem)
+    from mlfund.course._variants import VariantError, read_roster
+
     course = _course_dir(args)
+    try:
+        students = read_roster(args.students)
+    except VariantError as exc:
+        return _fail(f"--students: {exc}")
     init_course(course, quiet=True)
     try:
-        print(release(args.week, course, exchange=args.exchange, force=args.force))
-    except RuntimeError as exc:
+        print(release(args.week, course, exchange=args.exchange, force=args.force,
+                      students=students))
+    except (RuntimeError, VariantError) as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def cmd_new_week(args: argparse.Namespace) -> int:
+    from mlfund.course._newweek import NewWeekError, new_week
+
+    course = _course_dir(args)
+    try:
+        print(new_week(course, args.name, title=args.title or ""))
+    except NewWeekError as exc:
         return _fail(str(exc))
     return 0
 
@@ -252,7 +280,18 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
                    help="only generate the student version, even in a course with an exchange")
     p.add_argument("--force", action="store_true",
                    help="replace the week if it is already in the exchange")
+    p.add_argument("--students", default=None, metavar="IDS|FILE",
+                   help="in a course with variants: the students to write a personal copy "
+                        "for (a,b,c or a file with one id per line), beside those already in "
+                        "the gradebook")
     p.set_defaults(func=_private(cmd_release))
+
+    p = csub.add_parser("new-week", help="the skeleton of an assignment of the course's own: "
+                                         "exercises, authoring script, source notebook")
+    p.add_argument("name", help="the assignment's name: lower-case letters, digits and '_' "
+                                "(e.g. risk1)")
+    p.add_argument("--title", default=None, help="its title in the schedule")
+    p.set_defaults(func=_private(cmd_new_week))
 
     p = csub.add_parser("release-solutions",
                         help="after a week's due date, its solutions (notebook and page) in "

@@ -69,7 +69,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
-from mlfund.course._nbgrader import notebooks_dir
+from mlfund.course._nbgrader import week_source
 from mlfund.course._private import make_private
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -180,7 +180,7 @@ class _Budget:
 
 
 def expected_notebooks(assignment: str) -> list[str]:
-    return sorted(p.stem for p in (notebooks_dir() / assignment).glob("*.ipynb"))
+    return sorted(p.stem for p in week_source(assignment).glob("*.ipynb"))
 
 
 def _shown(name: str) -> str:

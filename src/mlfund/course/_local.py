@@ -103,8 +103,11 @@ def restore_as_autograde(nb: nbformat.NotebookNode, source: Path | None) -> None
 
 
 def score_notebook(nb: nbformat.NotebookNode, *, seconds_per_item: float = SECONDS_PER_ITEM,
-                   memory_bytes: int = MEMORY_BYTES) -> list[ItemRow]:
+                   memory_bytes: int = MEMORY_BYTES, values_of=None) -> list[ItemRow]:
     """Score each test cell from its captured answer; points come from the catalogue.
+
+    ``values_of`` (exercise id -> numbers or ``None``) scores items that vary per student
+    against those numbers (:mod:`mlfund.course._variants`); by default the workbook's.
 
     Answers are read and scored as the autograder does, in a child process within
     ``seconds_per_item`` and ``memory_bytes`` (see :func:`mlfund.grading.score_in_child`).
@@ -116,7 +119,7 @@ def score_notebook(nb: nbformat.NotebookNode, *, seconds_per_item: float = SECON
     pairs = [(cell, exercise_id_of(cell.metadata["nbgrader"]["grade_id"])) for cell in tests]
     known = [(cell, exercise_id) for cell, exercise_id in pairs if exercises.find(exercise_id)]
     scored = score_test_cells(nb, known, seconds_per_item=seconds_per_item,
-                              memory_bytes=memory_bytes)
+                              memory_bytes=memory_bytes, values_of=values_of)
     verdicts = {id(cell): result for (cell, _), result in zip(known, scored, strict=True)}
     rows = []
     for cell in tests:

@@ -38,13 +38,54 @@ def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
 
-def assignments() -> list[str]:
-    """Assignment ids (``w01`` …) that have a source notebook, in order."""
-    root = notebooks_dir()
+def course_root() -> Path:
+    """The course folder: ``MLFUND_COURSE_DIR``, else ``course/`` beside the project."""
+    env = os.environ.get("MLFUND_COURSE_DIR")
+    return Path(env).resolve() if env else project_root() / "course"
+
+
+def course_source() -> Path:
+    """Where a course keeps the source notebooks of its own assignments (``COURSE/source``)."""
+    return course_root() / "source"
+
+
+def _weeks_in(root: Path) -> set[str]:
     if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and any(p.glob("*.ipynb")) and not p.name.startswith("."))
+        return set()
+    return {p.name for p in root.iterdir()
+            if p.is_dir() and any(p.glob("*.ipynb")) and not p.name.startswith(".")}
+
+
+def week_source(assignment: str) -> Path:
+    """The folder of an assignment's source notebooks: the course's own, else the workbook's."""
+    own = course_source() / assignment
+    if own.is_dir() and not own.is_symlink() and any(own.glob("*.ipynb")):
+        return own
+    return notebooks_dir() / assignment
+
+
+def assignments() -> list[str]:
+    """Assignment ids that have a source notebook, in order: the workbook's weeks (``w01`` …)
+    and the course's own (``COURSE/source/NAME``)."""
+    return sorted(_weeks_in(notebooks_dir()) | _weeks_in(course_source()))
+
+
+def link_public_weeks(course: Path) -> None:
+    """Give a course with assignments of its own the workbook's weeks in its source folder.
+
+    nbgrader reads every assignment from one source folder; once a course has its own
+    (``COURSE/source``), that folder holds them and a link to each workbook week.
+    """
+    source = Path(course) / "source"
+    if not source.is_dir():
+        return
+    for week in sorted(_weeks_in(notebooks_dir())):
+        link = source / week
+        if link.is_symlink() and link.resolve() == (notebooks_dir() / week).resolve():
+            continue
+        if link.exists() or link.is_symlink():
+            continue   # the course's own folder of that name wins
+        link.symlink_to(notebooks_dir() / week, target_is_directory=True)
 
 
 @contextlib.contextmanager

@@ -146,14 +146,15 @@ class _Result:
     earned: float
     mistake: str | None
     feedback: str = ""
+    interpreted: str | None = None
 
 
 def graded_test_ids(assignment: str) -> set[str]:
     """The ``grade_id`` of every graded test cell in the source notebooks of ``assignment``."""
-    from mlfund.course._nbgrader import notebooks_dir
+    from mlfund.course._nbgrader import week_source
 
     found = set()
-    for path in sorted((notebooks_dir() / assignment).glob("*.ipynb")):
+    for path in sorted(week_source(assignment).glob("*.ipynb")):
         for cell in nbformat.read(str(path), as_version=4).cells:
             if _is_test_cell(cell):
                 found.add(cell.metadata["nbgrader"]["grade_id"])
@@ -194,7 +195,7 @@ def read_result(record, *, exercise_id: str) -> _Result | None:
             or not _optional_text(record.get("interpreted"))):
         return None
     return _Result(exercise_id, record["verdict"], points, earned, record.get("mistake"),
-                   record["feedback"])
+                   record["feedback"], record.get("interpreted"))
 
 
 def item_results(autograded: Path, assignment: str, *, key: bytes | None,
@@ -251,6 +252,61 @@ def item_results(autograded: Path, assignment: str, *, key: bytes | None,
                     if kind is not None:
                         problems.append((student, result.exercise, kind))
     return ItemAnalysis(stats, ignored, key is not None, tuple(problems))
+
+
+def identical_variant_answers(autograded: Path, assignment: str, *, key: bytes | None
+                              ) -> list[tuple[str, str, list[str], list[str]]]:
+    """Answers to an item whose numbers differ per student that two or more students gave.
+
+    Each is (exercise, the answer as read, the students who gave it, those of them for
+    whose numbers it is right): different numbers make the same answer unlikely unless it
+    was copied. Only signed results of the source's test cells count (:func:`item_results`).
+    """
+    from mlfund import exercises
+    from mlfund.course._signature import verify_result
+    from mlfund.course._trusted import exercise_id_of
+
+    known = set(graded_test_ids(assignment))
+    seen: dict[tuple[str, str], dict[str, bool]] = {}
+    for path in sorted(autograded.glob(f"*/{assignment}/*.ipynb")):
+        student = path.parent.parent.name
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            grade_id = cell.metadata["nbgrader"]["grade_id"] if _is_test_cell(cell) else None
+            if grade_id not in known:
+                continue
+            spec = exercises.find(exercise_id_of(grade_id))
+            if spec is None or not spec.varies:
+                continue
+            for record in _results_in(cell)[:1]:
+                if verify_result(record, key) != "valid":
+                    continue
+                result = read_result(record, exercise_id=spec.id)
+                if result is None or not result.interpreted or result.verdict == "invalid":
+                    continue
+                seen.setdefault((spec.id, result.interpreted), {})[student] = \
+                    result.verdict == "correct"
+    return [(exercise, answer, sorted(who), sorted(s for s, right in who.items() if right))
+            for (exercise, answer), who in sorted(seen.items()) if len(who) > 1]
+
+
+def _identical_section(groups: list[tuple[str, str, list[str], list[str]]]) -> list[str]:
+    if not groups:
+        return []
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(exercise)}</td><td><code>{esc(answer[:80])}</code></td>"
+        f"<td>{esc(', '.join(who))}</td><td>{esc(', '.join(right) or '—')}</td></tr>"
+        for exercise, answer, who, right in groups)
+    return ["<h2>Identical answers to items whose numbers differ per student</h2>",
+            "<p>Each student had numbers of their own for these items, so the same answer "
+            "from several of them deserves a look: it is right for the numbers of at most "
+            "one of them.</p>",
+            "<table><tr><th>item</th><th>answer</th><th>students</th><th>right for the "
+            f"numbers of</th></tr>{rows}</table>"]
 
 
 def _results_in(cell) -> list:
@@ -370,6 +426,8 @@ def item_report(course_dir: Path, assignment: str, journal: dict) -> str:
     parts += _written_section(totals)
     parts += _students_section(totals, journal)
     parts += _problems_section(errors, analysis.problems)
+    parts += _identical_section(identical_variant_answers(course_dir / "autograded",
+                                                          assignment, key=key))
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -15,7 +15,6 @@ the browser test of the formgrader show both.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor
@@ -66,12 +65,12 @@ def _read_rubrics(path: str, mtime: float) -> dict[str, str]:
 
 def source_rubrics(assignment: str, notebook: str) -> dict[str, str]:
     """Written items' source text (model answer and rubric) by ``grade_id``."""
-    from mlfund.course._nbgrader import notebooks_dir
+    from mlfund.course._nbgrader import week_source
 
     if "/" in assignment or "/" in notebook or assignment.startswith(".") \
             or notebook.startswith("."):
         return {}
-    path = Path(notebooks_dir()) / assignment / f"{notebook}.ipynb"
+    path = week_source(assignment) / f"{notebook}.ipynb"
     if not path.is_file():
         return {}
     return _read_rubrics(str(path), path.stat().st_mtime)

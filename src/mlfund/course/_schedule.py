@@ -102,6 +102,13 @@ class Schedule:
     title: str
     default_late_policy: LatePolicy
     entries: tuple[Entry, ...]
+    mode: str = "open"
+    variants: bool = False
+
+    @property
+    def graded(self) -> bool:
+        """Whether learners' ``check(...)`` reveals no verdict on any exercise (a cohort)."""
+        return self.mode == "graded"
 
     def get(self, assignment_id: str) -> Entry:
         for entry in self.entries:
@@ -130,24 +137,70 @@ def _datetime(value: object, where: str) -> datetime:
     return parsed
 
 
+MODES = ("open", "graded")
+
+
+def course_schedule_path() -> Path:
+    """The course's own schedule, beside its gradebook: ``COURSE/schedule.toml``."""
+    from mlfund.course._nbgrader import course_root
+
+    return course_root() / "schedule.toml"
+
+
 def load_schedule(path: str | Path | None = None) -> Schedule:
-    """Read and check the schedule."""
-    path = Path(path or default_schedule_path())
+    """Read and check the schedule.
+
+    Without ``path``: the workbook's (``autograder/schedule.toml``), then the course's own
+    (``COURSE/schedule.toml``) when there is one: its ``[course]`` settings win and its
+    assignments are added (a course's own) or replace the workbook's of the same id.
+    """
+    if path is not None:
+        return _read(Path(path), public=True)
+    schedule = _read(default_schedule_path(), public=True)
+    own = course_schedule_path()
+    if not own.is_file():
+        return schedule
+    course = _read(own, public=False, base=schedule)
+    entries = {e.id: e for e in schedule.entries}
+    entries.update({e.id: e for e in course.entries})
+    return Schedule(course.course_id, course.title, course.default_late_policy,
+                    tuple(sorted(entries.values(), key=lambda e: (e.release, e.id))),
+                    course.mode, course.variants)
+
+
+def _read(path: Path, *, public: bool, base: Schedule | None = None) -> Schedule:
+    from mlfund.exercises._spec import ASSIGNMENT
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScheduleError(f"the schedule {str(path)!r} does not exist.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScheduleError(f"the schedule {path.name} is not valid TOML: {exc}") from None
+        raise ScheduleError(f"the schedule {path} is not valid TOML: {exc}") from None
     course = data.get("course", {})
-    default = LatePolicy.parse(course.get("default_late_policy", "none"))
+    default = (LatePolicy.parse(course["default_late_policy"])
+               if "default_late_policy" in course
+               else base.default_late_policy if base is not None else LatePolicy("none"))
+    mode = course.get("mode", base.mode if base is not None else "open")
+    if mode not in MODES:
+        raise ScheduleError(f"{path.name}: [course] mode ({mode!r}) must be 'open' (learners "
+                            "see each verdict) or 'graded' (check() only says how an answer "
+                            "was read until feedback is released).")
+    variants = course.get("variants", base.variants if base is not None else False)
+    if not isinstance(variants, bool):
+        raise ScheduleError(f"{path.name}: [course] variants ({variants!r}) must be true or "
+                            "false.")
     entries = []
     seen = set()
     for i, raw in enumerate(data.get("assignment", [])):
-        where = f"assignment #{i + 1}"
+        where = f"{path.name}: assignment #{i + 1}"
         ident = raw.get("id")
-        if not isinstance(ident, str) or not re.fullmatch(r"w(0[1-9]|1[0-2])", ident):
-            raise ScheduleError(f"{where}: id ({ident!r}) must be 'w01' … 'w12'.")
+        if public:
+            if not isinstance(ident, str) or not re.fullmatch(r"w(0[1-9]|1[0-2])", ident):
+                raise ScheduleError(f"{where}: id ({ident!r}) must be 'w01' … 'w12'.")
+        elif not isinstance(ident, str) or not ASSIGNMENT.fullmatch(ident):
+            raise ScheduleError(f"{where}: id ({ident!r}) must be a week 'w01' … 'w12' or a "
+                                "name of lower-case letters, digits and '_' such as 'risk1'.")
         if ident in seen:
             raise ScheduleError(f"{where}: id {ident!r} appears twice.")
         seen.add(ident)
@@ -162,8 +215,9 @@ def load_schedule(path: str | Path | None = None) -> Schedule:
         policy = LatePolicy.parse(raw["late_policy"]) if "late_policy" in raw else default
         entries.append(Entry(ident, str(raw.get("title", ident)), release, due,
                              None if points is None else float(points), policy))
-    return Schedule(str(course.get("id", "mlfund")), str(course.get("title", "")), default,
-                    tuple(entries))
+    course_id = course.get("id", base.course_id if base is not None else "mlfund")
+    title = course.get("title", base.title if base is not None else "")
+    return Schedule(str(course_id), str(title), default, tuple(entries), mode, variants)
 
 
 class ScheduleLatePenalty(LateSubmissionPlugin):

@@ -72,14 +72,14 @@ def page_html(nb: nbformat.NotebookNode, title: str) -> str:
 
 def write_solutions(week: str, target: Path) -> Solutions:
     """Write the solution notebooks and pages of ``week`` into ``target``."""
-    from mlfund.course._nbgrader import assignments, notebooks_dir
+    from mlfund.course._nbgrader import assignments, week_source
 
     if week not in assignments():
         raise SolutionsError(f"week ({week!r}) has no notebook; the weeks are "
                              f"{', '.join(assignments()) or 'none'}.")
     target.mkdir(parents=True, exist_ok=True)
     notebooks, pages = [], []
-    for source in sorted((notebooks_dir() / week).glob("*.ipynb")):
+    for source in sorted(week_source(week).glob("*.ipynb")):
         nb = solution_notebook(nbformat.read(str(source), as_version=4))
         stem = f"{source.stem}-solutions"
         nbformat.write(nb, str(target / f"{stem}.ipynb"))

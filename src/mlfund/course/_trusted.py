@@ -63,7 +63,8 @@ def score_test_cell(cell: NotebookNode, exercise_id: str, *,
 
 def score_test_cells(nb: NotebookNode, tests: list[tuple[NotebookNode, str]], *,
                      seconds_per_item: float = SECONDS_PER_ITEM,
-                     memory_bytes: int = MEMORY_BYTES) -> list[CheckResult]:
+                     memory_bytes: int = MEMORY_BYTES,
+                     values_of: Any = None) -> list[CheckResult]:
     """The verdicts for test cells of ``nb``, given as (cell, exercise id) pairs, in order.
 
     The import policy of the answer cells (:func:`import_violations`) comes first, then the
@@ -71,8 +72,13 @@ def score_test_cells(nb: NotebookNode, tests: list[tuple[NotebookNode, str]], *,
     an item past ``seconds_per_item`` is ``invalid`` ("too slow to evaluate") and the items
     after it are still scored. Raises :class:`mlfund.grading.GraderFault` when the scoring
     process fails for another reason. (tests/grading/test_budget.py)
+
+    ``values_of`` (exercise id -> the student's numbers or ``None``) gives the numbers of
+    items that vary per student (:mod:`mlfund.course._variants`).
     """
     found: dict[str, dict[str, CheckResult]] = {}
+    values = {exercise_id: (values_of(exercise_id) if values_of is not None else None)
+              for _, exercise_id in tests}
 
     def violations() -> dict[str, CheckResult]:
         # once per scoring process: a fresh one, after a slow item, scans again
@@ -82,10 +88,11 @@ def score_test_cells(nb: NotebookNode, tests: list[tuple[NotebookNode, str]], *,
 
     def job(cell: NotebookNode, exercise_id: str) -> ScoringJob:
         return ScoringJob(exercise_id, lambda: violations().get(exercise_id)
-                          or _score_cell(cell, exercise_id))
+                          or _score_cell(cell, exercise_id, values[exercise_id]))
 
     load_scoring_modules()
-    keys = [_item_key(nb, cell, exercise_id) for cell, exercise_id in tests]
+    keys = [_item_key(nb, cell, exercise_id, values[exercise_id])
+            for cell, exercise_id in tests]
     missing = [i for i, key in enumerate(keys) if key is None or key not in _VERDICTS]
     fresh = dict(zip(missing, score_in_child(
         [job(*tests[i]) for i in missing], seconds_per_item=seconds_per_item,
@@ -108,7 +115,8 @@ _VERDICTS: dict[str, CheckResult] = {}
 _VERDICTS_MAX = 50_000
 
 
-def _item_key(nb: NotebookNode, cell: NotebookNode, exercise_id: str) -> str | None:
+def _item_key(nb: NotebookNode, cell: NotebookNode, exercise_id: str,
+              values: Any = None) -> str | None:
     """Everything a test cell's verdict depends on, hashed; ``None`` when not to keep it.
 
     That is the exercise, the cell's bundles and errors (:func:`_score_cell`) and the
@@ -130,7 +138,7 @@ def _item_key(nb: NotebookNode, cell: NotebookNode, exercise_id: str) -> str | N
             if spec is not None and spec.id == exercise_id:
                 answers.append(hashlib.sha256(other.source.encode()).hexdigest())
     try:
-        text = json.dumps([exercise_id, answers, _bundles(cell), _errors(cell)],
+        text = json.dumps([exercise_id, answers, _bundles(cell), _errors(cell), values],
                           sort_keys=True)
     except (TypeError, ValueError):
         return None
@@ -153,10 +161,10 @@ def load_scoring_modules() -> None:
     exercises.find("")  # builds the catalogue's index
 
 
-def _score_cell(cell: NotebookNode, exercise_id: str) -> CheckResult:
+def _score_cell(cell: NotebookNode, exercise_id: str, values: Any = None) -> CheckResult:
     bundles = _bundles(cell)
     if len(bundles) == 1:
-        return score_bundle(bundles[0], exercise_id=exercise_id)
+        return score_bundle(bundles[0], exercise_id=exercise_id, values=values)
     if len(bundles) > 1:
         return CheckResult(INVALID, 0.0, "More than one answer was recorded in this test cell; "
                            "only one is allowed.", exercise=exercise_id)
@@ -248,7 +256,8 @@ class TrustedScoring(NbGraderPreprocessor):
                  for cell in nb.cells if cell.cell_type == "code" and utils.is_grade(cell)
                  and not utils.is_solution(cell)]
         verdicts = score_test_cells(nb, tests, seconds_per_item=self.seconds_per_item,
-                                    memory_bytes=self.memory_bytes)
+                                    memory_bytes=self.memory_bytes,
+                                    values_of=self.values_of(resources))
         key = self.result_key()
         for (cell, _), result in zip(tests, verdicts, strict=True):
             grade_id = cell.metadata["nbgrader"]["grade_id"]
@@ -258,6 +267,20 @@ class TrustedScoring(NbGraderPreprocessor):
         resources.setdefault("mlfund", {})["results"] = results
         self.log.debug("Scored %d test cells from captured answers", len(results))
         return nb, resources
+
+    def values_of(self, resources: dict) -> Any:
+        """Exercise id -> the numbers of the student whose submission this is, or ``None``.
+
+        The student is the one nbgrader grades (the submission's folder), never what the
+        notebook says; without a course folder or variants, the workbook's numbers.
+        """
+        from mlfund.course._variants import values_for
+
+        student = (resources.get("nbgrader") or {}).get("student")
+        root = self.config.get("CourseDirectory", {}).get("root")
+        if not isinstance(root, str) or not root or not isinstance(student, str):
+            return None
+        return values_for(root, student)
 
     result_key_file = Unicode(
         "",

@@ -92,6 +92,49 @@ def written(grade_id: str, model_answer: str, rubric: str, *, points: float) -> 
     return cell
 
 
+def _defaults(exercise_id: str) -> dict:
+    from mlfund import exercises
+
+    spec = exercises.get(exercise_id)
+    if not spec.varies:
+        raise ValueError(f"{exercise_id} has no parameters: make it with variant(...) to give "
+                         "it numbers that differ per student.")
+    return spec.defaults
+
+
+def _templated(cell: NotebookNode, exercise_id: str, template: str) -> NotebookNode:
+    from mlfund.course._variants import template_fields
+
+    template = textwrap.dedent(template).strip()
+    defaults = _defaults(exercise_id)
+    unknown = {name.split(".")[0].split("[")[0] for name in template_fields(template)} \
+        - set(defaults)
+    if unknown:
+        raise ValueError(f"the template of {exercise_id} names {sorted(unknown)}, which are "
+                         f"not its parameters ({sorted(defaults)}).")
+    cell.source = template.format(**defaults)
+    cell.metadata["mlfund"] = {"variant": exercise_id, "template": template}
+    return cell
+
+
+def variant_text(exercise_id: str, template: str) -> NotebookNode:
+    """A markdown cell whose numbers are the exercise's parameters: ``{n_a}`` in ``template``.
+
+    The source (and the workbook) shows the exercise's own numbers; in a course with
+    variants each student's copy shows theirs (:mod:`mlfund.course._variants`).
+    """
+    return _templated(nbformat.v4.new_markdown_cell(""), exercise_id, template)
+
+
+def variant_code(exercise_id: str, template: str) -> NotebookNode:
+    """A code cell of data that differ per student (``n_a, x_a = {n_a}, {x_a}``).
+
+    Not locked: autograding keeps each student's own cell, whose numbers the grader never
+    trusts (it draws them again for the student it grades).
+    """
+    return _templated(nbformat.v4.new_code_cell(""), exercise_id, template)
+
+
 def notebook(cells: list[NotebookNode], *, title: str = "") -> NotebookNode:
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import inspect
+import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 KINDS = ("expression", "number", "interval", "array", "function", "choice", "derivation")
@@ -13,7 +17,11 @@ DOMAINS = ("real", "positive", "nonnegative", "probability", "integer", "positiv
 _RELATION = re.compile(r"(==|!=|<=|>=|<|>)")
 _FUNCTION_NAMES = {"exp", "log", "sqrt", "Abs", "abs", "sin", "cos", "Max", "Min"}
 
-_ID = re.compile(r"^w(0[1-9]|1[0-2])-[a-z0-9]+(-[a-z0-9]+)*$")
+_ID = re.compile(r"[a-z][a-z0-9_]*-[a-z0-9]+(-[a-z0-9]+)*")   # used with fullmatch
+#: A public week's id: ``w01-...`` … ``w12-...``.
+PUBLIC_ID = re.compile(r"w(0[1-9]|1[0-2])-[a-z0-9]+(-[a-z0-9]+)*")
+#: An assignment's name: a public week (``w05``) or a course's own (``risk1``, ``credit_2``).
+ASSIGNMENT = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # a derivation's domain may also be an interval whose ends are numbers or formulas in the
 # other symbols, each end open or closed: "[0, 1]", "(0, 2/a)", "[0, n]"
 INTERVAL = re.compile(r"^\s*([\[(])\s*([^,\[\]()]+(?:\([^()]*\)[^,\[\]()]*)*)\s*,"
@@ -333,6 +341,9 @@ class Exercise:
     hint: str = ""
     precision: Precision | None = None
     derivation: Derivation | None = None
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    factory: Callable[..., Exercise] | None = None
+    where: Callable[..., bool] | None = None
 
     def __post_init__(self) -> None:
         if self.precision is not None:
@@ -342,11 +353,14 @@ class Exercise:
             # frozen: the tolerances are set once, here, from the precision stated
             object.__setattr__(self, "atol", max(self.atol, self.precision.atol))
             object.__setattr__(self, "rtol", max(self.rtol, self.precision.rtol))
-        if not _ID.match(self.id):
+        if not isinstance(self.id, str) or not _ID.fullmatch(self.id) \
+                or not ASSIGNMENT.fullmatch(self.id.split("-", 1)[0]):
             raise ValueError(
                 f"exercise id ({self.id!r}) must look like 'w01-sigmoid-derivative': "
-                "the week w01..w12, then lower-case words joined by '-'."
+                "the assignment (w01..w12, or a course's own such as 'risk1'), then "
+                "lower-case words joined by '-'."
             )
+        self._check_parameters()
         if self.kind not in KINDS:
             allowed = ", ".join(repr(k) for k in KINDS)
             raise ValueError(f"kind ({self.kind!r}) of {self.id} must be one of {allowed}.")
@@ -395,12 +409,153 @@ class Exercise:
                 raise ValueError(f"constraint ({text!r}) of {self.id} names "
                                  f"{', '.join(sorted(unknown))}, which are not its symbols.")
 
+    def _check_parameters(self) -> None:
+        if not self.parameters:
+            return
+        if self.factory is None:
+            raise ValueError(f"{self.id}: an item with parameters is made by variant(factory, "
+                             "...), which builds it for each student's values.")
+        for name, parameter in self.parameters.items():
+            if not isinstance(parameter, Parameter):
+                raise ValueError(f"{self.id}: parameter {name!r} must be a Parameter(...).")
+
     @property
     def week(self) -> int:
-        """The week number, from the id: ``w05-...`` is week 5."""
-        return int(self.id[1:3])
+        """The week number, from the id: ``w05-...`` is week 5; 0 for a course's own."""
+        return int(self.id[1:3]) if PUBLIC_ID.fullmatch(self.id) else 0
 
     @property
     def assignment(self) -> str:
-        """The nbgrader assignment id of the week: ``"w05"``."""
-        return self.id[:3]
+        """The nbgrader assignment of the item: ``"w05"``, or a course's own (``"risk1"``)."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def varies(self) -> bool:
+        """Whether the item's numbers differ per student (in a course that draws them)."""
+        return bool(self.parameters)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The numbers of the workbook's own version: the factory's defaults."""
+        if self.factory is None:
+            return {}
+        signature = inspect.signature(self.factory)
+        return {name: signature.parameters[name].default for name in self.parameters}
+
+    def with_values(self, values: Mapping[str, Any]) -> Exercise:
+        """The item as one student sees it: built by its factory from ``values``.
+
+        An item without parameters is returned as it is.
+        """
+        if not self.parameters:
+            return self
+        unknown = set(values) - set(self.parameters)
+        missing = set(self.parameters) - set(values)
+        if unknown or missing:
+            raise ValueError(f"{self.id}: values for {sorted(self.parameters)} are needed; "
+                             f"got {sorted(values)}.")
+        made = self.factory(**dict(values))
+        if not isinstance(made, Exercise) or (made.id, made.kind, made.points) != \
+                (self.id, self.kind, self.points):
+            raise ValueError(f"{self.id}: its factory must build the same item (id, kind, "
+                             "points) whatever the values.")
+        return replace(made, parameters=self.parameters, factory=self.factory,
+                       where=self.where)
+
+    def draw(self, key: bytes, student: str) -> dict[str, Any]:
+        """This student's values of the item's parameters, from the course's secret ``key``.
+
+        Each value is an HMAC-SHA256 of the student id, the exercise id and the parameter's
+        name under the key: the same for the same student whenever it is drawn (release,
+        autograde, feedback), different from student to student, and not computable
+        without the key. ``where`` (from :func:`variant`) rejects a draw, and the next is
+        taken, up to 1000 times.
+        """
+        if not self.parameters:
+            return {}
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ValueError("the variants' key must be at least 16 bytes.")
+        for attempt in range(1000):
+            values = {}
+            for name, parameter in sorted(self.parameters.items()):
+                message = f"{student}\x00{self.id}\x00{name}\x00{attempt}".encode()
+                digest = hmac.new(key, message, hashlib.sha256).digest()
+                values[name] = parameter.pick(int.from_bytes(digest[:8], "big") % parameter.size)
+            if self.where is None or self.where(**values):
+                return values
+        raise ValueError(f"{self.id}: no draw of its parameters satisfies its condition.")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A number that differs per student: one of an evenly spaced grid, or of given values.
+
+    ``Parameter(800, 1200, step=10)`` is one of 800, 810, …, 1200;
+    ``Parameter(0.02, 0.08, step=0.005)`` one of 0.02, 0.025, …, 0.08 (rounded to the
+    step's decimals); ``Parameter(values=(49, 99, 149))`` one of those.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    step: float = 1
+    values: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.values:
+            if not isinstance(self.values, tuple) or len(set(self.values)) < 2:
+                raise ValueError("a parameter's values must be a tuple of at least two "
+                                 "different values.")
+            if self.low is not None or self.high is not None:
+                raise ValueError("a parameter is either values=(...) or low, high and step.")
+            return
+        numbers = (self.low, self.high, self.step)
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
+            raise ValueError(f"a parameter needs numbers low < high and step > 0; got "
+                             f"low={self.low!r}, high={self.high!r}, step={self.step!r}.")
+        if not (self.low < self.high and self.step > 0):
+            raise ValueError(f"a parameter needs low < high and step > 0; got low={self.low!r}"
+                             f", high={self.high!r}, step={self.step!r}.")
+        if not 2 <= self.size <= 10**7:
+            raise ValueError(f"a parameter's grid must have 2 to 10**7 values; "
+                             f"{self.low}..{self.high} by {self.step} has {self.size}.")
+
+    @property
+    def size(self) -> int:
+        """How many values it may take."""
+        if self.values:
+            return len(self.values)
+        return int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+
+    def pick(self, index: int) -> Any:
+        """The ``index``-th of its values."""
+        if self.values:
+            return self.values[index]
+        if all(isinstance(v, int) for v in (self.low, self.step)):
+            return self.low + index * self.step
+        decimals = max(0, -math.floor(math.log10(self.step) + 1e-9)) + 1
+        return round(self.low + index * self.step, decimals + 2)
+
+
+def variant(factory: Callable[..., Exercise], *, where: Callable[..., bool] | None = None,
+            **parameters: Parameter) -> Exercise:
+    """An item whose numbers differ per student in a course that draws them.
+
+    ``factory`` builds the item from its numbers, given as keyword arguments whose defaults
+    are the workbook's own numbers (what a self-learner sees); ``parameters`` say what each
+    may be for a student of a graded course; ``where``, given the values, rejects a draw
+    (``where=lambda x_a, n_a, **_: x_a < n_a``).
+
+    >>> def rate(n=1000):
+    ...     return Exercise("risk1-rate", "number", f"50 of {n} users convert", lambda: 50 / n)
+    >>> spec = variant(rate, n=Parameter(800, 1200, step=10))
+    >>> spec.prompt, spec.with_values({"n": 800}).prompt, spec.with_values({"n": 800}).reference()
+    ('50 of 1000 users convert', '50 of 800 users convert', 0.0625)
+    """
+    signature = inspect.signature(factory)
+    for name in parameters:
+        if name not in signature.parameters or \
+                signature.parameters[name].default is inspect.Parameter.empty:
+            raise ValueError(f"variant: the factory {factory.__name__} needs a keyword "
+                             f"argument {name!r} with the workbook's value as its default.")
+    made = factory()
+    return replace(made, parameters=dict(parameters), factory=factory, where=where)

@@ -28,6 +28,18 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
+def private_exercise_modules() -> list[str]:
+    """The course's own exercise modules from installed packages: hidden from every kernel.
+
+    Empty unless the grader knows such a course (entry points of the group
+    ``mlfund.exercises``); modules registered from the course folder need no hiding, since
+    no kernel sees the course folder.
+    """
+    from mlfund import exercises
+
+    return exercises.private_modules()
+
+
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -142,7 +154,8 @@ class Confinement(Configurable):
 
         package = os.path.dirname(os.path.realpath(mlfund.__file__))
         forbidden = sorted(set(self.forbidden_imports))
-        secret = source_folders([*forbidden, *ALWAYS_HIDDEN])
+        private = private_exercise_modules()
+        secret = source_folders([*forbidden, *ALWAYS_HIDDEN, *private])
         uid, gid = ids if ids is not None else (os.getuid(), os.getgid())
         return {
             "cells": [[i, source] for i, source in cells],
@@ -155,5 +168,6 @@ class Confinement(Configurable):
                        "file_size_bytes": self.file_size_bytes,
                        "open_files": self.open_files},
             "forbidden": forbidden,
+            "private": private,
             "public": public,
         }

@@ -33,18 +33,20 @@ def is_banned(name: str, banned: Iterable[str]) -> bool:
 
 
 class _Refuse(importlib.abc.MetaPathFinder):
-    def __init__(self, banned: tuple[str, ...]) -> None:
+    def __init__(self, banned: tuple[str, ...], hidden: tuple[str, ...] = ()) -> None:
         self.banned = banned
+        self.hidden = hidden
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         if is_banned(fullname, self.banned):
-            raise ImportError(_message(fullname, self.banned), name=fullname)
+            raise ImportError(_message(fullname, self.banned, self.hidden), name=fullname)
         return None
 
 
-def _message(name: str, banned: Iterable[str]) -> str:
-    shown = [b for b in banned if b not in ALWAYS_HIDDEN]
-    if is_banned(name, ALWAYS_HIDDEN):
+def _message(name: str, banned: Iterable[str], hidden: Iterable[str] = ()) -> str:
+    hidden = (*ALWAYS_HIDDEN, *hidden)
+    shown = [b for b in banned if b not in hidden]
+    if is_banned(name, hidden):
         return f"{name} is not available while grading."
     return (f"import of {name} is not allowed in this assignment "
             f"(forbidden: {', '.join(shown)}).")
@@ -70,9 +72,14 @@ def source_folders(modules: Iterable[str]) -> list[str]:
 
 
 def install(forbidden: Iterable[str], public: Mapping[str, Any], *, scratch: str = "",
-            folders: Iterable[str] = ()) -> None:
-    """Apply the policy in this (kernel) process and install the public exercise table."""
-    banned = tuple(sorted(set(forbidden) | set(ALWAYS_HIDDEN)))
+            folders: Iterable[str] = (), hidden: Iterable[str] = ()) -> None:
+    """Apply the policy in this (kernel) process and install the public exercise table.
+
+    ``hidden`` are more modules no one may import, not named in messages: a course's own
+    exercise modules (:func:`mlfund.exercises.private_modules`).
+    """
+    hidden = tuple(sorted(set(hidden)))
+    banned = tuple(sorted(set(forbidden) | set(ALWAYS_HIDDEN) | set(hidden)))
     for name in list(sys.modules):
         if is_banned(name, banned):
             del sys.modules[name]
@@ -82,14 +89,14 @@ def install(forbidden: Iterable[str], public: Mapping[str, Any], *, scratch: str
                     delattr(sys.modules[parent], child)
                 except AttributeError:
                     pass
-    sys.meta_path.insert(0, _Refuse(banned))
+    sys.meta_path.insert(0, _Refuse(banned, hidden))
     hidden = tuple(os.path.realpath(f) for f in folders)
 
     def hook(event: str, args: tuple) -> None:
         if event == "import":
             name = args[0] if args else ""
             if isinstance(name, str) and is_banned(name, banned):
-                raise ImportError(_message(name, banned))
+                raise ImportError(_message(name, banned, hidden))
         elif event == "open" and hidden and args and isinstance(args[0], (str, bytes)):
             path = os.path.realpath(os.fsdecode(args[0]))
             if any(path == h or path.startswith(h + os.sep) for h in hidden):

@@ -112,7 +112,7 @@ def _kernel(channel: int, request: dict[str, Any]) -> None:
             _view.drop_capabilities()
         _view.no_new_privileges()
         _policy.install(request["forbidden"], request["public"], scratch=scratch,
-                        folders=request["hide"])
+                        folders=request["hide"], hidden=request.get("private", ()))
         _init_of(os.fork(), channel)
         _send(channel, {"ready": True})
     except BaseException as exc:  # noqa: BLE001 - whatever it was, the grader's fault
