@@ -417,3 +417,39 @@ def _run(page, cell) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"the cell did not finish running: {cell.inner_text()[:300]}")
+
+
+def test_does_check_in_a_graded_course_say_how_the_answer_was_read_not_the_verdict(
+        browser, lab, tmp_path):
+    """A student of a course with its own week opens their copy and checks an answer."""
+    course = tmp_path / "course"
+    mlfund("course", "--course-dir", course, "init")
+    mlfund("course", "--course-dir", course, "new-week", "risk1")
+    mlfund("course", "--course-dir", course, "release", "risk1", "--no-exchange",
+           "--students", "ada")
+    shutil.copytree(course / "personal" / "risk1" / "ada", lab.workbook / "risk1")
+    opened = Page(browser, width=1400, height=1000)
+    page = opened.page
+    try:
+        page.goto(lab.at("/lab/tree/risk1/risk1.ipynb"))
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+        page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(
+            timeout=WAIT_MS)
+        _run(page, page.locator(".jp-CodeCell", has_text="graded_course(").first)
+        _run(page, page.locator(".jp-CodeCell", has_text="# your numbers").first)
+        answer = page.locator(".jp-CodeCell", has_text="conversion_rate = ").first
+        check = page.locator(".jp-CodeCell", has_text='check("risk1-conversion-rate"').first
+        _type(page, answer, "conversion_rate = buyers / visitors")
+        _run(page, answer)
+        _run(page, check)
+        recorded = check.locator(".mlfund-recorded")
+        recorded.wait_for(timeout=WAIT_MS)
+        text = recorded.inner_text()
+        assert "Read as the number 0.0" in text and "The course grades this answer" in text
+        assert check.locator(".mlfund-check").count() == 0      # no verdict box
+        assert "Correct" not in check.inner_text() and "Not yet" not in check.inner_text()
+        recorded.scroll_into_view_if_needed()
+        opened.shot("lab-graded-course")
+        assert opened.refused == []
+    finally:
+        opened.close()

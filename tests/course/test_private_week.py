@@ -211,7 +211,8 @@ def test_does_check_in_the_students_copy_reveal_no_verdict(course):
                          env={k: v for k, v in os.environ.items()
                               if k != "MLFUND_COURSE_DIR"}, check=True).stdout
     first, second = out.strip().splitlines()[-2:]
-    assert first.startswith("Read as 1/(p*(1 - p))") and "Recorded" in first
+    assert first.startswith("Recorded. Read as 1/(p*(1 - p))")
+    assert "The course grades this answer" in first
     assert "Correct" not in out and "Not yet" not in out
     assert "unknown name 'q'" in second and "Recorded" in second
 

@@ -207,7 +207,7 @@ class Checked:
         if self.result is None and self.form:
             import html
 
-            data["text/plain"] = self.form
+            data["text/plain"] = f"Recorded. {self.form}"
             data["text/html"] = (f'<div class="mlfund-recorded"><b>Recorded.</b> '
                                  f"{html.escape(self.form)}</div>")
         elif self.result is None:
@@ -222,7 +222,7 @@ class Checked:
 
     def __repr__(self) -> str:
         if self.result is None:
-            return self.form or "Answer recorded for grading."
+            return f"Recorded. {self.form}" if self.form else "Answer recorded for grading."
         return self.result.summary()
 
 

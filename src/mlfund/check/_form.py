@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-RECORDED = ("Recorded: the course grades this answer, and the verdict comes with your "
-            "feedback.")
+RECORDED = "The course grades this answer; the verdict comes with your feedback."
 
 
 def _namespace(spec: Any) -> Any:
