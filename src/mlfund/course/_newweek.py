@@ -145,6 +145,7 @@ id = "{name}"
 title = "{title}"
 release = "{release}"
 due = "{due}"
+points = {points:g}   # autograded and by hand: keep it equal to the notebook's
 '''
 
 
@@ -184,10 +185,15 @@ def new_week(course: Path, name: str, *, title: str = "") -> str:
     schedule = course / "schedule.toml"
     if not schedule.exists():
         schedule.write_text(SCHEDULE_HEAD, encoding="utf-8")
+    import nbformat
+
+    notebook = nbformat.read(str(course / "source" / name / f"{name}.ipynb"), as_version=4)
+    points = sum(float(c.metadata.get("nbgrader", {}).get("points", 0) or 0)
+                 for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade"))
     release = datetime.now(timezone.utc).replace(microsecond=0, second=0)
     with schedule.open("a", encoding="utf-8") as fh:
         fh.write(ENTRY.format(name=name, title=title.replace('"', "'"),
-                              release=release.isoformat(),
+                              release=release.isoformat(), points=points,
                               due=(release + timedelta(days=7)).isoformat()))
     written.append(schedule)
     link_public_weeks(course)
