@@ -362,3 +362,31 @@ def test_does_the_notebook_state_the_bag_of_the_number_item():
     (statement,) = [c.source for c in nb.cells if c.source.startswith("**Exercise 8.3")]
     for value in (w07.BAG_SIZE, w07.BAG_SIGMA, w07.BAG_RHO):
         assert f"{value:g}" in statement
+
+
+VARIANT_KEY = bytes(range(32))
+
+
+def test_is_every_students_bag_well_posed_and_each_mistake_told_apart():
+    """For 200 students' numbers: the reference lies between the shared part ρσ² and one
+    tree's σ², every catalogued mistake is further from it than the item's tolerance, and
+    at a few draws it matches the variance of the average of B exchangeable normals
+    computed from their covariance matrix with numpy."""
+    spec = SPECS["w07-bagged-variance-number"]
+    assert spec.varies and spec.defaults == {"size": w07.BAG_SIZE, "sigma": w07.BAG_SIGMA,
+                                             "rho": w07.BAG_RHO}
+    draws = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(d.items())) for d in draws}) > 150
+    for values in draws:
+        item = spec.with_values(values)
+        size, sd, rho = values["size"], values["sigma"], values["rho"]
+        assert f"{size} trees" in item.prompt and f"{sd:g}" in item.prompt
+        reference = item.reference()
+        assert np.isfinite(reference) and rho * sd**2 < reference < sd**2
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - reference) > item.precision.atol, (values, mistake.note)
+    for values in draws[:5]:
+        size, sd, rho = values["size"], values["sigma"], values["rho"]
+        cov = sd**2 * (rho * np.ones((size, size)) + (1 - rho) * np.eye(size))
+        weights = np.full(size, 1 / size)
+        assert spec.with_values(values).reference() == pytest.approx(weights @ cov @ weights)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 #: Section 3: the design and penalty of the degrees-of-freedom question.
 RIDGE_DOF_X = ((2.0, 1.0), (1.0, 2.0))
@@ -397,6 +397,34 @@ def _bag_number(rho=BAG_RHO, sigma=BAG_SIGMA, size=BAG_SIZE) -> float:
     value = bagged_variance(r, s, B).subs({r: sp.Rational(str(rho)), s: sp.Rational(str(sigma)),
                                            B: size})
     return float(value)
+
+
+def _bagged_variance_number(size=BAG_SIZE, sigma=BAG_SIGMA, rho=BAG_RHO) -> Exercise:
+    """Exercise 8.3 for a bag of ``size`` trees of standard deviation ``sigma`` and pairwise
+    correlation ``rho``. Every mistake stays more than the item's tolerance from the reference
+    on the grid of :data:`EXERCISES` (σ ≥ 1.5, so σ and σ² differ; ρσ²/B ≥ 0.002)."""
+    return Exercise(
+        id="w07-bagged-variance-number",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"A bag of {size} trees, each prediction with standard deviation "
+               f"{sigma:g}, every pair correlated {rho:g}: the variance of the "
+               "bagged prediction, to 3 decimals.",
+        reference=lambda: _bag_number(rho, sigma, size),
+        mistakes=(
+            Mistake("independent", "σ²/B assumes independent trees; the correlation keeps "
+                    "a part of the variance however many trees are averaged.",
+                    value=lambda: sigma**2 / size),
+            Mistake("limit-only", "That is the limit for infinitely many trees; with B trees "
+                    "add (1 − ρ)σ²/B.", value=lambda: rho * sigma**2),
+            Mistake("standard-deviation", f"The standard deviation is {sigma:g}, so each "
+                    "variance is its square.",
+                    value=lambda: rho * sigma + (1 - rho) * sigma / size),
+            Mistake("diagonal-counted-twice", "The second term is (1 − ρ)σ²/B: the diagonal "
+                    "of the covariance matrix adds σ² − ρσ² to the ρσ² of every entry.",
+                    value=lambda: rho * sigma**2 + sigma**2 / size),
+        ),
+    )
 
 
 # --- the exercises --------------------------------------------------------------------
@@ -908,27 +936,8 @@ EXERCISES = (
                     "is the shared part.", form="(1 - rho)*sigma**2"),
         ),
     ),
-    Exercise(
-        id="w07-bagged-variance-number",
-        kind="number",
-        precision=Precision(decimals=3),
-        prompt=f"A bag of {BAG_SIZE} trees, each prediction with standard deviation "
-               f"{BAG_SIGMA:g}, every pair correlated {BAG_RHO:g}: the variance of the "
-               "bagged prediction, to 3 decimals.",
-        reference=_bag_number,
-        mistakes=(
-            Mistake("independent", "σ²/B assumes independent trees; the correlation keeps "
-                    "a part of the variance however many trees are averaged.",
-                    value=lambda: BAG_SIGMA**2 / BAG_SIZE),
-            Mistake("limit-only", "That is the limit for infinitely many trees; with B trees "
-                    "add (1 − ρ)σ²/B.", value=lambda: BAG_RHO * BAG_SIGMA**2),
-            Mistake("standard-deviation", f"The standard deviation is {BAG_SIGMA:g}, so each "
-                    "variance is its square.", value=lambda: _bag_number(sigma=BAG_SIGMA**0.5)),
-            Mistake("diagonal-counted-twice", "The second term is (1 − ρ)σ²/B: the diagonal "
-                    "of the covariance matrix adds σ² − ρσ² to the ρσ² of every entry.",
-                    value=lambda: BAG_RHO * BAG_SIGMA**2 + BAG_SIGMA**2 / BAG_SIZE),
-        ),
-    ),
+    variant(_bagged_variance_number, size=Parameter(20, 100, step=5),
+            sigma=Parameter(1.5, 4.0, step=0.5), rho=Parameter(0.1, 0.6, step=0.05)),
     Exercise(
         id="w07-bagging-boosting",
         kind="choice",
