@@ -113,6 +113,38 @@ def test_are_the_wald_intervals_statsmodels_normal_intervals():
     assert proportion_confint(0, w05.ZERO_TRIALS, method="normal") == pytest.approx((0.0, 0.0))
 
 
+VARIANT_KEY = bytes(range(32))
+
+
+def test_does_every_students_wald_question_stay_well_posed_and_its_mistakes_apart():
+    """In a course with variants each student has counts of their own: for 200 drawn
+    students the interval stays inside (0, 1), differs between students, is statsmodels'
+    normal interval, and no catalogued mistake (even rounded to 3 decimals) scores correct."""
+    spec = SPECS["w05-wald-interval"]
+    assert spec.varies and spec.defaults == {"successes": w05.WALD_SUCCESSES,
+                                             "trials": w05.WALD_TRIALS}
+    assert pair(spec.with_values(spec.defaults).reference()) == pair(spec.reference())
+    drawn = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(v.items())) for v in drawn}) > 150
+    for i, values in enumerate(drawn):
+        item = spec.with_values(values)
+        k, n = values["successes"], values["trials"]
+        assert f"{k} conversions among {n} visitors" in item.prompt
+        low, high = pair(item.reference())
+        assert np.isfinite([low, high]).all() and 0.0 < low < k / n < high < 1.0
+        for mistake in item.mistakes:
+            w_low, w_high = pair(mistake.value())
+            gap = max(abs(w_low - low) - item.atol - item.rtol * abs(low),
+                      abs(w_high - high) - item.atol - item.rtol * abs(high))
+            assert gap > item.atol, (values, mistake.note)   # beyond the rounding too
+        if i % 40 == 0:   # an independent computation at a few of the draws
+            expected = proportion_confint(k, n, alpha=0.05, method="normal")
+            assert (low, high) == pytest.approx(expected, rel=1e-12)
+            z = stats.norm.ppf(0.975)
+            half = z * np.sqrt(k * (n - k) / n**3)
+            assert (low, high) == pytest.approx((k / n - half, k / n + half), rel=1e-12)
+
+
 # --- 3. Wilson --------------------------------------------------------------------------
 
 

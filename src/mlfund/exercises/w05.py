@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 # The data and numbers of the notebook's questions (the notebook states the same ones).
 SESSION_MINUTES = (4.2, 6.1, 3.8, 7.5, 5.0, 4.9, 8.3, 2.7, 5.6, 6.4, 3.9, 5.2)
@@ -97,11 +97,51 @@ def _proportion(method: str, *, one_sided: bool = False):
     return interval
 
 
-def _wald_variant(spread) -> tuple[float, float]:
-    """p̂ ± z·spread(p̂, n) for the 12/80 question, spread a wrong standard error."""
-    p_hat = WALD_SUCCESSES / WALD_TRIALS
-    half = _z(0.95) * spread(p_hat, WALD_TRIALS)
+def _wald_variant(spread, successes: int, trials: int) -> tuple[float, float]:
+    """p̂ ± z·spread(p̂, n) for the checkout question, spread a wrong standard error."""
+    p_hat = successes / trials
+    half = _z(0.95) * spread(p_hat, trials)
     return (p_hat - half, p_hat + half)
+
+
+def _wald_ends(successes: int, trials: int, confidence_level: float = 0.95) -> np.ndarray:
+    """p̂ ± z·√(p̂(1 − p̂)/n), unclipped: the interval the question asks for."""
+    p_hat = successes / trials
+    half = _z(confidence_level) * np.sqrt(p_hat * (1 - p_hat) / trials)
+    return np.array([p_hat - half, p_hat + half])
+
+
+def _wald_interval(successes: int = WALD_SUCCESSES, trials: int = WALD_TRIALS) -> Exercise:
+    """The checkout's 95 % Wald interval, for its counts (the workbook's: 12 of 80)."""
+    k, n = successes, trials
+    return Exercise(
+        id="w05-wald-interval",
+        kind="interval",
+        precision=Precision(decimals=3),
+        prompt=f"95 % Wald interval for {k} conversions among {n} visitors.",
+        reference=lambda: _inf().proportion_ci(k, n, method="wald"),
+        rtol=1e-4,   # z = 1.96 or a t-table value is fine; the mistakes are further apart
+        mistakes=(
+            Mistake("z-90", "1.645 is the quantile of a 90 % interval; 95 % two-sided uses "
+                    "z = 1.96.",
+                    value=lambda: _proportion("wald", one_sided=True)(k, n, 0.95)),
+            Mistake("variance-not-se", "The ± term uses the standard error √(p̂(1 − p̂)/n), "
+                    "not the variance p̂(1 − p̂)/n.",
+                    value=lambda: _wald_variant(lambda q, m: q * (1 - q) / m, k, n)),
+            Mistake("n-outside-root", "Divide by n inside the square root: √(p̂(1 − p̂)/n).",
+                    value=lambda: _wald_variant(lambda q, m: np.sqrt(q * (1 - q)) / m, k, n)),
+        ),
+        hint=f"p̂ ± z·√(p̂(1 − p̂)/n) with p̂ = {k}/{n} and z = 1.96 (more digits: "
+             "stats.norm.ppf(0.975)).",
+    )
+
+
+def _wald_interval_well_posed(successes: int, trials: int) -> bool:
+    """A conversion rate of 5 % to 35 % whose Wald interval stays inside (0, 1) with room
+    to spare, as the workbook's 12 of 80 does: the formula's failure at the edges is a later
+    question (w05-wald-zero), not this one."""
+    low, high = _wald_ends(successes, trials)
+    return 0.05 <= successes / trials <= 0.35 and low > 0.01 and high < 0.99
 
 
 def _uniform_prior_interval(k, n, confidence_level):
@@ -215,27 +255,8 @@ EXERCISES = (
                     "the half-width is half of it.", form="2*z*sqrt((x/n)*(1 - x/n)/n)"),
         ),
     ),
-    Exercise(
-        id="w05-wald-interval",
-        kind="interval",
-        precision=Precision(decimals=3),
-        prompt="95 % Wald interval for 12 conversions among 80 visitors.",
-        reference=lambda: _inf().proportion_ci(WALD_SUCCESSES, WALD_TRIALS, method="wald"),
-        rtol=1e-4,   # z = 1.96 or a t-table value is fine; the mistakes are further apart
-        mistakes=(
-            Mistake("z-90", "1.645 is the quantile of a 90 % interval; 95 % two-sided uses "
-                    "z = 1.96.",
-                    value=lambda: _proportion("wald", one_sided=True)(WALD_SUCCESSES,
-                                                                      WALD_TRIALS, 0.95)),
-            Mistake("variance-not-se", "The ± term uses the standard error √(p̂(1 − p̂)/n), "
-                    "not the variance p̂(1 − p̂)/n.",
-                    value=lambda: _wald_variant(lambda q, m: q * (1 - q) / m)),
-            Mistake("n-outside-root", "Divide by n inside the square root: √(p̂(1 − p̂)/n).",
-                    value=lambda: _wald_variant(lambda q, m: np.sqrt(q * (1 - q)) / m)),
-        ),
-        hint="p̂ ± z·√(p̂(1 − p̂)/n) with p̂ = 12/80 and z = 1.96 (more digits: "
-             "stats.norm.ppf(0.975)).",
-    ),
+    variant(_wald_interval, successes=Parameter(8, 30), trials=Parameter(60, 160, step=5),
+            where=_wald_interval_well_posed),
     Exercise(
         id="w05-wald-zero",
         kind="interval",
