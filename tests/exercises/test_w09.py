@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sympy.stats import Bernoulli, E
 
 from mlfund import exercises
+from mlfund.check._score import score
 from mlfund.evaluation import symbolic
 from mlfund.exercises import w09
 from mlfund.optimization.symbolic import sigmoid
@@ -178,6 +179,70 @@ def test_is_the_fraud_threshold_the_mock_reviews_formula_at_these_costs():
     r, v = sp.symbols("r v", positive=True)
     value = float(formula(r=r, v=v).subs({r: w09.REVIEW_COST, v: w09.CHARGEBACK_COST}))
     assert _ref("w09-fraud-threshold") == pytest.approx(value)
+
+
+# --- the fraud threshold with each student's numbers (a course with variants) --------------
+
+VARIANT_KEY = bytes(range(100, 132))
+
+
+def _fraud_draws():
+    spec = exercises.get("w09-fraud-threshold")
+    return spec, [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+
+
+def test_do_the_fraud_thresholds_numbers_default_to_the_notebooks():
+    spec = exercises.get("w09-fraud-threshold")
+    assert spec.varies
+    assert spec.defaults == {"review": w09.REVIEW_COST, "chargeback": w09.CHARGEBACK_COST}
+    assert spec.with_values(spec.defaults).prompt == spec.prompt
+    assert spec.with_values(spec.defaults).reference() == pytest.approx(5 / 200)
+
+
+def test_is_every_drawn_fraud_threshold_well_posed_and_apart_from_its_mistakes():
+    spec, draws = _fraud_draws()
+    assert len({tuple(sorted(v.items())) for v in draws}) > 100     # students differ
+    for values in draws:
+        item = spec.with_values(values)
+        r, v = values["review"], values["chargeback"]
+        assert 2 <= r <= 20 and 80 <= v <= 600 and v % 10 == 0
+        assert f"${r} " in item.prompt and f"${v} " in item.prompt
+        t_star = item.reference()
+        assert np.isfinite(t_star) and 0 < t_star <= 0.2
+        tolerance = item.atol + item.rtol * abs(t_star)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - t_star) > 2 * tolerance, (values, mistake.note)
+            # the mistake as a learner gives it, to 4 decimals, still gets its note
+            given = round(mistake.value(), 4)
+            result = score(item, {"type": "number", "value": given})
+            assert result.mistake == mistake.note, (values, mistake.note, result.feedback)
+        assert score(item, {"type": "number", "value": round(t_star, 4)}).verdict == "correct"
+
+
+def test_is_a_drawn_fraud_threshold_where_the_cash_costs_meet():
+    spec, draws = _fraud_draws()
+    pr = sp.Symbol("p", positive=True)
+    for values in draws[:5]:
+        r, v = values["review"], values["chargeback"]
+        # in cash: reviewing costs r whether or not it is a fraud; passing costs p·v
+        (meet,) = sp.solve(sp.Eq(r, pr * v), pr)
+        assert spec.with_values(values).reference() == pytest.approx(float(meet))
+        # and the generic regret formula, C_FP = r, C_FN = v − r
+        regret = symbolic.cost_optimal_threshold(C_FP, C_FN).subs({C_FP: r, C_FN: v - r})
+        assert spec.with_values(values).reference() == pytest.approx(float(regret))
+
+
+def test_does_a_drawn_fraud_threshold_minimise_the_simulated_cash_cost():
+    spec, draws = _fraud_draws()
+    rng = np.random.default_rng(19)
+    prob = rng.uniform(0, 0.4, size=400_000)
+    fraud = rng.random(prob.size) < prob
+    thresholds = np.linspace(0.0, 0.3, 301)
+    for values in draws[:3]:
+        r, v = values["review"], values["chargeback"]
+        cost = [np.mean(np.where(prob >= t, r, v * fraud)) for t in thresholds]
+        assert thresholds[int(np.argmin(cost))] == pytest.approx(
+            spec.with_values(values).reference(), abs=0.01)
 
 
 def test_is_auc_unchanged_and_calibration_changed_by_cubing():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 # Implementations must be the learner's own: no metric or logistic-regression library.
 _NO_LIBRARY = ("sklearn", "mlfund.evaluation", "scipy.stats", "statsmodels")
@@ -67,9 +67,42 @@ def _log_loss_curvature_at_minimum(q):
     return curvature.subs(p, _log_loss_minimiser(q))
 
 
-def _fraud_threshold() -> float:
+def _fraud_threshold(review: float = REVIEW_COST, chargeback: float = CHARGEBACK_COST) -> float:
     # the review is paid on frauds too: C_TP = r, so t* = r/v
-    return _ev().cost_optimal_threshold(REVIEW_COST, CHARGEBACK_COST, cost_tp=REVIEW_COST)
+    return _ev().cost_optimal_threshold(review, chargeback, cost_tp=review)
+
+
+# In a course with variants each student's review costs $2 to $20 and each chargeback $80 to
+# $600 (by $10); a draw is kept when t* = r/v is at most 0.2 and every catalogued mistake is
+# at least ten tolerances from t* (more than "close"), so no mistake, even rounded to the 4
+# decimals asked, is scored correct. The nearest mistakes are r/(r + v) and r/(v − r), at
+# r²/(v(r + v)) and r²/(v(v − r)) from r/v.
+_FRAUD_PRECISION = Precision(decimals=4)
+_FRAUD_GAP = 10 * _FRAUD_PRECISION.atol
+
+
+def _fraud_draw_ok(review: int, chargeback: int) -> bool:
+    threshold = review / chargeback
+    if not 0 < threshold <= 0.2:
+        return False
+    return all(abs(float(m.formula(r=review, v=chargeback)) - threshold) >= _FRAUD_GAP
+               for m in _shared.REVIEW_THRESHOLD_MISTAKES)
+
+
+def _fraud_threshold_item(review: int = int(REVIEW_COST),
+                          chargeback: int = int(CHARGEBACK_COST)) -> Exercise:
+    return Exercise(
+        id="w09-fraud-threshold",
+        kind="number",
+        precision=_FRAUD_PRECISION,
+        prompt=f"A review costs ${review} on every payment reviewed (fraud or not) and stops "
+               f"the fraud; a missed fraud costs a ${chargeback} chargeback. Above which "
+               "calibrated fraud probability should a payment be reviewed?",
+        reference=lambda: _fraud_threshold(review, chargeback),
+        mistakes=tuple(m.as_value(r=float(review), v=float(chargeback))
+                       for m in _shared.REVIEW_THRESHOLD_MISTAKES),
+        hint="review when the review's cost is below the expected loss of not reviewing.",
+    )
 
 
 # --- probes (pure numpy: they run in the learner's kernel) --------------------------------
@@ -406,18 +439,8 @@ EXERCISES = (
                     form="p = 1/2"),
         ),
     ),
-    Exercise(
-        id="w09-fraud-threshold",
-        kind="number",
-        precision=Precision(decimals=4),
-        prompt="A review costs $5 on every payment reviewed (fraud or not) and stops the fraud; "
-               "a missed fraud costs a $200 chargeback. Above which calibrated fraud "
-               "probability should a payment be reviewed?",
-        reference=_fraud_threshold,
-        mistakes=tuple(m.as_value(r=REVIEW_COST, v=CHARGEBACK_COST)
-                       for m in _shared.REVIEW_THRESHOLD_MISTAKES),
-        hint="review when the review's cost is below the expected loss of not reviewing.",
-    ),
+    variant(_fraud_threshold_item, review=Parameter(2, 20),
+            chargeback=Parameter(80, 600, step=10), where=_fraud_draw_ok),
     Exercise(
         id="w09-monotone-transform",
         kind="choice",
