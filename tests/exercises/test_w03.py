@@ -296,6 +296,33 @@ def test_do_the_two_measurements_solve_to_the_stated_noise_scale():
     assert reference("w03-noise-scale-estimate") == pytest.approx(300.0)
 
 
+KEY = bytes(range(100, 132))   # a course's variants key, fixed for the tests
+
+
+def test_does_every_students_pair_of_measurements_give_a_well_posed_noise_scale():
+    # in a course with variants each student has their own two measurements: for every draw
+    # the answer is a batch size between the two, and no mistake is within the tolerance
+    spec = SPECS["w03-noise-scale-estimate"]
+    assert spec.varies and spec.where(**spec.defaults)
+    drawn = [spec.draw(KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(v.items())) for v in drawn}) > 150
+    for values in drawn:
+        item = spec.with_values(values)
+        answer = item.reference()
+        assert math.isfinite(answer)
+        assert 2 * values["b_small"] <= answer <= values["b_large"] / 2, values
+        tolerance = item.atol + item.rtol * abs(answer)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - answer) > tolerance, (values, mistake.note)
+            assert round(mistake.value()) != round(answer), (values, mistake.note)
+        assert f"= {values['sq_small']:g} at B = {values['b_small']}" in item.prompt
+    for values in drawn[:5]:
+        # the two equations ‖G_B‖² = ‖G‖² + tr(Σ)/B solved by numpy, not by the library
+        A = np.array([[1.0, 1 / values["b_small"]], [1.0, 1 / values["b_large"]]])
+        g2, trace = np.linalg.solve(A, [values["sq_small"], values["sq_large"]])
+        assert spec.with_values(values).reference() == pytest.approx(trace / g2, rel=1e-12)
+
+
 def test_does_the_two_batch_estimator_recover_a_simulated_noise_scale():
     rng = np.random.default_rng(36)
     grads, G, trace = _population(rng)

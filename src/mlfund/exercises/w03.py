@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sympy import sqrt as sp_sqrt
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 
 def _sym():
@@ -50,14 +50,64 @@ NORM_SMALL_BATCH, NORM_SQ_SMALL = 100, 0.8
 NORM_LARGE_BATCH, NORM_SQ_LARGE = 1000, 0.26
 
 
-def _noise_estimate():
-    return _opt().estimate_noise_scale(NORM_SQ_SMALL, NORM_SQ_LARGE,
-                                       small_batch_size=NORM_SMALL_BATCH,
-                                       large_batch_size=NORM_LARGE_BATCH)
+def _noise_estimate(b_small: int = NORM_SMALL_BATCH, sq_small: float = NORM_SQ_SMALL,
+                    b_large: int = NORM_LARGE_BATCH, sq_large: float = NORM_SQ_LARGE):
+    return _opt().estimate_noise_scale(sq_small, sq_large, small_batch_size=b_small,
+                                       large_batch_size=b_large)
 
 
-def _noise_scale() -> float:
-    return _noise_estimate().simple_noise_scale
+def _noise_scale(**measured) -> float:
+    return _noise_estimate(**measured).simple_noise_scale
+
+
+def _noise_measurements_well_posed(b_small: int, sq_small: float, b_large: int,
+                                   sq_large: float) -> bool:
+    """Data-parallel batches (the large one a multiple of the small, at least 8 workers)
+    whose two norms solve to a positive signal and a noise scale between 2·b_small and
+    b_large/2: the small batch mostly noise, the large mostly signal, as in the workbook."""
+    if b_large % b_small or b_large < 8 * b_small or not sq_large < sq_small:
+        return False
+    signal = (b_large * sq_large - b_small * sq_small) / (b_large - b_small)
+    if signal <= 0:
+        return False
+    trace = (sq_small - sq_large) / (1 / b_small - 1 / b_large)
+    return 2 * b_small <= trace / signal <= b_large / 2
+
+
+def _noise_scale_estimate(b_small: int = NORM_SMALL_BATCH, sq_small: float = NORM_SQ_SMALL,
+                          b_large: int = NORM_LARGE_BATCH,
+                          sq_large: float = NORM_SQ_LARGE) -> Exercise:
+    """Exercise 3.2, from its two measurements (the workbook's by default)."""
+    measured = {"b_small": b_small, "sq_small": sq_small, "b_large": b_large,
+                "sq_large": sq_large}
+
+    def trace() -> float:
+        return _noise_estimate(**measured).trace_covariance
+
+    return Exercise(
+        id="w03-noise-scale-estimate",
+        kind="number",
+        precision=Precision(decimals=0, unit="example"),
+        prompt=f"Mean ‖G_B‖² = {sq_small:g} at B = {b_small} and {sq_large:g} at B = "
+               f"{b_large}: the simple noise scale tr(Σ)/‖G‖².",
+        reference=lambda: _noise_scale(**measured),
+        mistakes=(
+            Mistake("large-batch-as-signal", "The large batch's squared norm still holds "
+                    f"noise, tr(Σ)/{b_large}: solve the two equations for ‖G‖² rather than "
+                    "taking it as the signal.",
+                    value=lambda: trace() / sq_large),
+            Mistake("small-batch-as-signal", f"‖G_{b_small}‖² is mostly noise: ‖G‖² is what "
+                    "is left when B → ∞; solve the two equations for it.",
+                    value=lambda: trace() / sq_small),
+            Mistake("norm-not-squared", "B_simple divides by the squared norm ‖G‖², not by "
+                    "‖G‖: both sides of tr(Σ)/B = ‖G‖² are squared.",
+                    value=lambda: trace()
+                    / math.sqrt(_noise_estimate(**measured).gradient_norm_squared)),
+            Mistake("inverted", "Upside down: the noise scale is noise over signal, "
+                    "tr(Σ)/‖G‖², a batch size.", value=lambda: 1 / _noise_scale(**measured)),
+        ),
+        hint="each measurement is ‖G‖² + tr(Σ)/B: two equations in two unknowns.",
+    )
 
 
 #: Exercise 3.3: Exercise 2.1's move (η = 0.1 at 256 -> 2048), with this noise scale.
@@ -324,30 +374,13 @@ EXERCISES = (
         hint="write G_B = G + (G_B − G); the cross term has mean 0, and E‖G_B − G‖² is the "
              "trace of the covariance of G_B.",
     ),
-    Exercise(
-        id="w03-noise-scale-estimate",
-        kind="number",
-        precision=Precision(decimals=0, unit="example"),
-        prompt=f"Mean ‖G_B‖² = {NORM_SQ_SMALL} at B = {NORM_SMALL_BATCH} and {NORM_SQ_LARGE} "
-               f"at B = {NORM_LARGE_BATCH}: the simple noise scale tr(Σ)/‖G‖².",
-        reference=_noise_scale,
-        mistakes=(
-            Mistake("large-batch-as-signal", "The large batch's squared norm still holds "
-                    "noise, tr(Σ)/1000: solve the two equations for ‖G‖² rather than taking "
-                    "it as the signal.",
-                    value=lambda: _noise_estimate().trace_covariance / NORM_SQ_LARGE),
-            Mistake("small-batch-as-signal", "‖G_100‖² is mostly noise: ‖G‖² is what is "
-                    "left when B → ∞; solve the two equations for it.",
-                    value=lambda: _noise_estimate().trace_covariance / NORM_SQ_SMALL),
-            Mistake("norm-not-squared", "B_simple divides by the squared norm ‖G‖², not by "
-                    "‖G‖: both sides of tr(Σ)/B = ‖G‖² are squared.",
-                    value=lambda: _noise_estimate().trace_covariance
-                    / math.sqrt(_noise_estimate().gradient_norm_squared)),
-            Mistake("inverted", "Upside down: the noise scale is noise over signal, "
-                    "tr(Σ)/‖G‖², a batch size.", value=lambda: 1 / _noise_scale()),
-        ),
-        hint="each measurement is ‖G‖² + tr(Σ)/B: two equations in two unknowns.",
-    ),
+    # in a course with variants, each student's measurements (see _noise_scale_estimate)
+    variant(_noise_scale_estimate,
+            b_small=Parameter(values=(32, 50, 64, 100, 128, 200)),
+            b_large=Parameter(values=(512, 800, 1000, 1024, 1600, 2000, 2048)),
+            sq_small=Parameter(0.3, 2.0, step=0.01),
+            sq_large=Parameter(0.1, 0.6, step=0.01),
+            where=_noise_measurements_well_posed),
     Exercise(
         id="w03-noise-scale-learning-rate",
         kind="number",
