@@ -144,6 +144,54 @@ def test_is_the_churn_roi_the_arithmetic():
     assert exercises.get("w11-churn-roi").reference() == pytest.approx((retained - cost) / cost)
 
 
+VARIANT_KEY = bytes(range(100, 132))
+
+
+def _churn_roi_draws():
+    spec = exercises.get("w11-churn-roi")
+    return spec, [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+
+
+def test_does_every_students_churn_campaign_pay_and_keep_its_mistakes_apart():
+    spec, draws = _churn_roi_draws()
+    assert spec.varies and len({tuple(sorted(d.items())) for d in draws}) > 150
+    for values in draws:
+        item = spec.with_values(values)
+        roi = item.reference()
+        tolerance = item.atol + item.rtol * abs(roi)
+        assert np.isfinite(roi) and 0.2 <= roi <= 2.5, values      # a campaign that pays
+        assert 0 < values["precision"] < 1 and values["n_contacted"] > 0
+        for mistake in item.mistakes:
+            wrong = float(mistake.value())
+            # neither the mistake nor the mistake given to 2 decimals is scored correct
+            assert abs(wrong - roi) > tolerance, (values, mistake.note)
+            assert abs(item.precision.round(wrong) - roi) > tolerance, (values, mistake.note)
+
+
+def test_is_a_students_churn_roi_the_arithmetic_of_their_numbers():
+    spec, draws = _churn_roi_draws()
+    for values in draws[:: 40]:
+        n, p = values["n_contacted"], values["precision"]
+        c, v = values["offer_cost"], values["customer_value"]
+        retained, cost = n * p * w11.SAVE_RATE * v, n * c        # a direct formula
+        assert spec.with_values(values).reference() == pytest.approx((retained - cost) / cost)
+        # and by simulation: 2·10^6 contacts, who would churn, who the offer keeps
+        rng = np.random.default_rng(int(n + 1000 * c))
+        churner = rng.random(2_000_000) < p
+        kept = churner & (rng.random(churner.size) < w11.SAVE_RATE)
+        simulated = (kept.sum() * v - churner.size * c) / (churner.size * c)
+        share = p * w11.SAVE_RATE
+        five_se = 5 * v / c * np.sqrt(share * (1 - share) / churner.size)
+        assert simulated == pytest.approx(spec.with_values(values).reference(), abs=five_se)
+
+
+def test_does_the_workbooks_churn_roi_keep_its_own_numbers():
+    spec = exercises.get("w11-churn-roi")
+    assert spec.defaults == {"n_contacted": 5_000, "precision": 0.22, "offer_cost": 25.0,
+                             "customer_value": 500.0}
+    assert spec.with_values(spec.defaults).reference() == pytest.approx(spec.reference())
+    assert "5,000 contacted, precision 0.22, $25 offer" in spec.prompt
+
 def test_does_the_breakeven_precision_zero_the_librarys_net_value():
     from mlfund.evaluation import churn_campaign_roi, cost_optimal_threshold
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Exercise, Mistake, Parameter, Precision, variant
 
 # The notebook forbids these in the learner's cells: the value functions are the answers.
 _FORBIDDEN = ("sklearn", "mlfund.evaluation")
@@ -134,6 +134,65 @@ def churn_breakeven_precision(offer_cost, save_rate, customer_value):
                                                 value_fp=-c)
     (root,) = sp.solve(sp.Eq(value, 0), p)
     return root
+
+
+# --- the churn campaign's ROI: its numbers differ per student ------------------------------
+
+
+def _churn_roi(n_contacted: int = CHURN_CONTACTED, precision: float = CHURN_PRECISION,
+               offer_cost: float = OFFER_COST, customer_value: float = CUSTOMER_VALUE
+               ) -> Exercise:
+    """The ROI item for ``n_contacted`` customers flagged at ``precision``, an offer costing
+    ``offer_cost`` and a kept customer worth ``customer_value``; the save rate is the
+    section's own."""
+
+    def churn(**changes):
+        return _churn(**({"n_contacted": n_contacted, "precision": precision,
+                          "offer_cost": offer_cost, "customer_value": customer_value}
+                         | changes))
+
+    return Exercise(
+        id="w11-churn-roi",
+        kind="number",
+        precision=Precision(decimals=2),
+        prompt=f"ROI of the retention campaign: {n_contacted:,} contacted, precision "
+               f"{precision:.2f}, ${offer_cost:,.0f} offer, save rate {SAVE_RATE:.2f}, "
+               f"customer value ${customer_value:,.0f}.",
+        reference=lambda: churn().roi,
+        mistakes=(
+            Mistake("gross-return", "That is retained value over cost, the gross return; ROI "
+                    "subtracts the cost first: (value − cost)/cost.",
+                    value=lambda: churn().retained_value / churn().campaign_cost),
+            Mistake("net-value", "That is the net value in dollars; ROI divides it by the cost.",
+                    value=lambda: churn().net_value),
+            Mistake("percent", "Give the ROI as a fraction (0.25 for 25 %).",
+                    value=lambda: 100 * churn().roi),
+            Mistake("no-save-rate", "Not every churner who gets the offer stays: only a share "
+                    f"{SAVE_RATE:.2f} is saved.", value=lambda: churn(save_rate=1.0).roi),
+            Mistake("no-precision", f"Only the {100 * precision:.0f} % of contacted customers "
+                    "who would churn can be saved; the others would have stayed anyway.",
+                    value=lambda: churn(precision=1.0).roi),
+            Mistake("over-retained", "ROI is relative to the money spent: divide the net value "
+                    "by the campaign cost, not by the retained value.",
+                    value=lambda: churn().net_value / churn().retained_value),
+        ),
+    )
+
+
+def _churn_roi_is_posed(n_contacted, precision, offer_cost, customer_value) -> bool:
+    """A campaign that pays, by 0.2 to 2.5 times its cost: every catalogued mistake is then
+    more than a hundredth from the ROI (the nearest, ROI/(1 + ROI), by ROI²/(1 + ROI))."""
+    roi = precision * SAVE_RATE * customer_value / offer_cost - 1
+    return 0 < precision < 1 and n_contacted > 0 and 0.2 <= roi <= 2.5
+
+
+# In a course with variants each student's campaign has its own size, precision, offer cost
+# and customer value; the save rate stays the section's 35 %.
+CHURN_ROI = variant(_churn_roi, n_contacted=Parameter(2_000, 12_000, step=500),
+                    precision=Parameter(0.18, 0.40, step=0.01),
+                    offer_cost=Parameter(15.0, 35.0, step=5.0),
+                    customer_value=Parameter(300.0, 700.0, step=50.0),
+                    where=_churn_roi_is_posed)
 
 
 # --- relative lift, Bayesian read-out, Simpson's paradox -------------------------------------
@@ -591,31 +650,7 @@ EXERCISES = (
         ),
         forbidden_imports=_FORBIDDEN,
     ),
-    Exercise(
-        id="w11-churn-roi",
-        kind="number",
-        precision=Precision(decimals=2),
-        prompt="ROI of the retention campaign: 5,000 contacted, precision 0.22, $25 offer, "
-               "save rate 0.35, customer value $500.",
-        reference=lambda: _churn().roi,
-        mistakes=(
-            Mistake("gross-return", "That is retained value over cost, the gross return; ROI "
-                    "subtracts the cost first: (value − cost)/cost.",
-                    value=lambda: _churn().retained_value / _churn().campaign_cost),
-            Mistake("net-value", "That is the net value in dollars; ROI divides it by the cost.",
-                    value=lambda: _churn().net_value),
-            Mistake("percent", "Give the ROI as a fraction (0.25 for 25 %).",
-                    value=lambda: 100 * _churn().roi),
-            Mistake("no-save-rate", "Not every churner who gets the offer stays: only a share "
-                    "0.35 is saved.", value=lambda: _churn(save_rate=1.0).roi),
-            Mistake("no-precision", "Only the 22 % of contacted customers who would churn can "
-                    "be saved; the others would have stayed anyway.",
-                    value=lambda: _churn(precision=1.0).roi),
-            Mistake("over-retained", "ROI is relative to the money spent: divide the net value "
-                    "by the campaign cost, not by the retained value.",
-                    value=lambda: _churn().net_value / _churn().retained_value),
-        ),
-    ),
+    CHURN_ROI,
     Exercise(
         id="w11-churn-breakeven",
         kind="expression",
