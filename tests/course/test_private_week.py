@@ -63,9 +63,11 @@ def course(tmp_path_factory):
     assert f"exercises/{NAME}.py" in out and f"source/{NAME}/{NAME}.ipynb" in out
     spec_file = course / "exercises" / f"{NAME}.py"
     spec_file.write_text(spec_file.read_text() + f"\n# {MARKER}\n")
+    homes = root / "homes"
     out = mlfund("course", "--course-dir", course, "release", NAME, "--no-exchange",
-                 "--students", "ada,bo,cy,eve", env=env).stdout
-    assert "wrote 4 personal copies" in out, out
+                 "--students", "ada,bo,cy,eve", "--personal-to",
+                 str(homes / "{student}" / NAME), env=env).stdout
+    assert "wrote 4 personal copies" in out and "Copied 4 of them" in out, out
     personal = course / "personal" / NAME
     incoming = root / "incoming"
     right = {f"{NAME}-conversion-rate": "conversion_rate = buyers / visitors",
@@ -135,6 +137,14 @@ def test_do_two_students_get_different_numbers(course):
     _, personal = course
     assert _numbers(personal / "ada" / f"{NAME}.ipynb") != \
         _numbers(personal / "bo" / f"{NAME}.ipynb")
+
+
+def test_is_each_copy_delivered_to_its_students_folder(course):
+    root, personal = course
+    for student in ("ada", "bo", "cy", "eve"):
+        delivered = root.parent / "homes" / student / NAME / f"{NAME}.ipynb"
+        assert delivered.read_bytes() == (personal / student / f"{NAME}.ipynb").read_bytes()
+        assert delivered.stat().st_mode & 0o077 == 0
 
 
 def test_does_the_copy_for_everyone_show_placeholders_not_numbers(course):

@@ -89,7 +89,8 @@ def chosen_exchange(course: Path) -> bool:
 
 
 def release(week: str, course: Path, *, exchange: bool | None = False,
-            force: bool = False, students: Iterable[str] | None = None) -> str:
+            force: bool = False, students: Iterable[str] | None = None,
+            personal_to: str | None = None) -> str:
     """Generate the student version of ``week``; release it to the exchange when asked.
 
     ``exchange=None`` releases it to the exchange when the course has chosen one
@@ -105,7 +106,7 @@ def release(week: str, course: Path, *, exchange: bool | None = False,
         raise RuntimeError(f"nbgrader could not generate {week}:\n{result.get('log', '')[-2000:]}")
     folder = Path(grader.coursedir.format_path(grader.coursedir.release_directory, ".", week))
     text = f"Generated the student version of {week} in {folder}."
-    text += _graded_and_personal(week, Path(course), folder, students or ())
+    text += _graded_and_personal(week, Path(course), folder, students or (), personal_to)
     if exchange is None:
         return text + _release_if_chosen(week, course, force=force)
     if exchange:
@@ -118,13 +119,14 @@ def release(week: str, course: Path, *, exchange: bool | None = False,
 
 
 def _graded_and_personal(week: str, course: Path, folder: Path,
-                         students: Iterable[str]) -> str:
+                         students: Iterable[str], personal_to: str | None = None) -> str:
     """Mark a graded week's notebooks; in a course with variants, write personal copies."""
     import nbformat
     from nbgrader.api import Gradebook
 
     from mlfund import exercises
     from mlfund.course._variants import (
+        deliver,
         mark_graded,
         render_placeholders,
         variants_on,
@@ -160,6 +162,10 @@ def _graded_and_personal(week: str, course: Path, folder: Path,
                      "copy in the release shows placeholders."
                      + ("" if done else " No student is known yet: name them with "
                         "--students a,b,… or a roster file, then release again."))
+        if personal_to:
+            given = deliver(week, course, personal_to, sorted(roster))
+            notes.append(f"Copied {len(given)} of them to {personal_to} (copies already "
+                         "there were kept).")
     return "\n" + "\n".join(notes)
 
 

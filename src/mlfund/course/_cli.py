@@ -88,7 +88,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     init_course(course, quiet=True)
     try:
         print(release(args.week, course, exchange=args.exchange, force=args.force,
-                      students=students))
+                      students=students, personal_to=args.personal_to))
     except (RuntimeError, VariantError) as exc:
         return _fail(str(exc))
     return 0
@@ -284,6 +284,10 @@ def add_course_parser(sub: argparse._SubParsersAction) -> None:
                    help="in a course with variants: the students to write a personal copy "
                         "for (a,b,c or a file with one id per line), beside those already in "
                         "the gradebook")
+    p.add_argument("--personal-to", default=None, metavar="PATH",
+                   help="also copy each student's own copy to PATH, which names the student "
+                        "as {student} (e.g. '/home/{student}/risk1' on a shared hub; as root "
+                        "the copy is given to that user); a copy already there is kept")
     p.set_defaults(func=_private(cmd_release))
 
     p = csub.add_parser("new-week", help="the skeleton of an assignment of the course's own: "

@@ -247,3 +247,39 @@ def write_personal(week: str, course: Path, release_folder: Path,
             nbformat.write(nb, str(path))
         written.append(target)
     return written
+
+
+def deliver(week: str, course: Path, template: str, students: Iterable[str]) -> list[Path]:
+    """Copy each student's own copy to ``template`` with ``{student}`` filled in.
+
+    For a shared hub: ``--personal-to '/home/{student}/risk1'``. A copy already there is
+    kept (the student may have started); run as root, the copy is given to the user of
+    that name when there is one, folder mode 700, files 600.
+    """
+    import pwd
+    import shutil
+
+    if "{student}" not in template:
+        raise VariantError(f"--personal-to ({template!r}) must contain {{student}}, as in "
+                           "'/home/{student}/risk1'.")
+    done = []
+    for student in students:
+        source = course / PERSONAL / week / student
+        target = Path(template.replace("{student}", student))
+        if not source.is_dir() or target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target)
+        owner = None
+        if os.geteuid() == 0:
+            try:
+                entry = pwd.getpwnam(student)
+                owner = (entry.pw_uid, entry.pw_gid)
+            except KeyError:
+                owner = None
+        for path in [target, *target.rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+            if owner is not None:
+                os.chown(path, *owner)
+        done.append(target)
+    return done
