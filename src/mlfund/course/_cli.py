@@ -38,17 +38,25 @@ def _private(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
         course = _course_dir(args)
         # every layer below (and nbgrader's configuration) reads the course from here
+        before = os.environ.get("MLFUND_COURSE_DIR")
         os.environ["MLFUND_COURSE_DIR"] = str(course)
-        if course.is_dir() and course.stat().st_uid == os.geteuid():
-            make_private(course)
         try:
-            exercises.use_folder(course / "exercises")
-        except exercises.PrivateCatalogueError as exc:
-            return _fail(f"the course's own exercises cannot be loaded: {exc}")
-        with private_umask():
             if course.is_dir() and course.stat().st_uid == os.geteuid():
-                link_public_weeks(course)
-            return command(args)
+                make_private(course)
+            try:
+                exercises.use_folder(course / "exercises")
+            except exercises.PrivateCatalogueError as exc:
+                return _fail(f"the course's own exercises cannot be loaded: {exc}")
+            with private_umask():
+                if course.is_dir() and course.stat().st_uid == os.geteuid():
+                    link_public_weeks(course)
+                return command(args)
+        finally:  # a command run in-process leaves the process as it found it
+            exercises.stop_using_folder(course / "exercises")
+            if before is None:
+                os.environ.pop("MLFUND_COURSE_DIR", None)
+            else:
+                os.environ["MLFUND_COURSE_DIR"] = before
 
     return run
 

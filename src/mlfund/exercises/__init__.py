@@ -42,7 +42,8 @@ from mlfund.exercises._spec import (
 
 __all__ = ["DOMAINS", "ENTRY_POINT_GROUP", "KINDS", "Exercise", "Mistake", "Parameter",
            "Precision", "PrivateCatalogueError", "assignment", "catalogue", "find", "get",
-           "is_private", "private_assignments", "private_modules", "use_folder", "variant",
+           "is_private", "private_assignments", "private_modules", "stop_using_folder",
+           "use_folder", "variant",
            "week", "weeks"]
 
 #: The entry-point group of installed packages that add a course's own exercises.
@@ -75,6 +76,14 @@ def use_folder(folder: str | os.PathLike[str]) -> list[str]:
         raise
     return sorted(name for name, module in loaded.items()
                   if Path(getattr(module, "__file__", "")).parent == folder)
+
+
+def stop_using_folder(folder: str | os.PathLike[str]) -> None:
+    """Forget a folder added by :func:`use_folder` (its exercises leave the index)."""
+    folder = Path(folder).resolve()
+    if folder in _FOLDERS:
+        _FOLDERS.remove(folder)
+        _clear()
 
 
 def _clear() -> None:
