@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 
 def _sym():
@@ -86,6 +86,74 @@ def _matrix(entries):
     import sympy
 
     return sympy.Matrix(entries)
+
+
+# --- the gradient at numbers: one feature, two examples with labels 1 and 0 ----------------
+
+
+def _sigmoid(t: float) -> float:
+    return 1 / (1 + np.exp(-t))
+
+
+def _gradient_at(w: float, x1: float, x2: float, *, residual=None) -> float:
+    """(1/n) Σ r_i x_i for the examples (x1, 1), (x2, 0), with r = σ(w x) − y by default."""
+    residual = residual or (lambda z, y: _sigmoid(z) - y)
+    return float((residual(w * x1, 1.0) * x1 + residual(w * x2, 0.0) * x2) / 2)
+
+
+def _gradient_value_mistakes(w: float, x1: float, x2: float) -> dict[str, float]:
+    """The wrong values each catalogued mistake gives, by note."""
+    return {
+        "missing-1-over-n": 2 * _gradient_at(w, x1, x2),
+        "sign-flip": -_gradient_at(w, x1, x2),
+        "missing-x": float((_sigmoid(w * x1) - 1 + _sigmoid(w * x2)) / 2),
+        "no-sigmoid": _gradient_at(w, x1, x2, residual=lambda z, y: z - y),
+        "extra-sigma-prime": _gradient_at(w, x1, x2, residual=lambda z, y: (
+            (_sigmoid(z) - y) * _sigmoid(z) * (1 - _sigmoid(z)))),
+    }
+
+
+def _gradient_value_well_posed(w: float, x1: float, x2: float) -> bool:
+    """w ≠ 0 (σ(0) = ½ needs no exponential), and the answer and every mistake at least
+    0.005 apart, so that no wrong value given to 3 decimals reads as the right one or as
+    another mistake."""
+    values = sorted([_gradient_at(w, x1, x2), *_gradient_value_mistakes(w, x1, x2).values()])
+    return w != 0 and all(b - a > 0.005 for a, b in zip(values, values[1:], strict=False))
+
+
+def _logistic_gradient_value(w=0.5, x1=2, x2=-1):
+    """Exercise 3.8: dJ/dw of the mean logistic loss at a given w, for (x1, 1) and (x2, 0)."""
+
+    def wrong(note):
+        return lambda: _gradient_value_mistakes(w, x1, x2)[note]
+
+    return Exercise(
+        id="w01-logistic-gradient-value",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"Mean logistic loss J(w), one feature, two examples (x1, y1) = ({x1:g}, 1) and "
+               f"(x2, y2) = ({x2:g}, 0): the value of dJ/dw at w = {w:g}, to 3 decimals.",
+        reference=lambda: float(_opt().logistic_loss_gradient(
+            np.array([w], dtype=float), np.array([[x1], [x2]], dtype=float),
+            np.array([1.0, 0.0]))[0]),
+        mistakes=(
+            Mistake("missing-1-over-n", "J is the mean loss: divide the sum by n = 2.",
+                    value=wrong("missing-1-over-n"), credit=0.5),
+            Mistake("sign-flip", "Sign error: Σ (y_i − σ(w x_i)) x_i / n is the gradient of "
+                    "the log-likelihood; the loss's gradient is Σ (σ(w x_i) − y_i) x_i / n.",
+                    value=wrong("sign-flip")),
+            Mistake("missing-x", "dz_i/dw = x_i: multiply each residual σ(w x_i) − y_i by its "
+                    "feature before averaging.", value=wrong("missing-x")),
+            Mistake("no-sigmoid", "The residual is the predicted probability minus the label, "
+                    "σ(w x_i) − y_i: the logit w x_i is not a probability.",
+                    value=wrong("no-sigmoid")),
+            Mistake("extra-sigma-prime", "σ′ cancels against the logarithm's 1/σ: the "
+                    "cross-entropy's residual is σ(w x_i) − y_i, with no factor "
+                    "σ(1 − σ) (that factor belongs to the squared error).",
+                    value=wrong("extra-sigma-prime")),
+        ),
+        hint="p_i = σ(w x_i); dJ/dw = ((p_1 − y_1) x_1 + (p_2 − y_2) x_2)/2.",
+    )
 
 
 _SIGMA = {"sigma": _sigma}
@@ -325,6 +393,9 @@ EXERCISES = (
                         1 / (1 + np.exp(-X @ w)))) @ X, credit=0.5),
         ),
     ),
+    variant(_logistic_gradient_value,
+            w=Parameter(-1.0, 1.5, step=0.1), x1=Parameter(1, 4), x2=Parameter(-4, -1),
+            where=_gradient_value_well_posed),
     Exercise(
         id="w01-softmax-gradient-3",
         kind="expression",
