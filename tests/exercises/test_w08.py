@@ -395,3 +395,34 @@ def test_is_the_low_prevalence_precision_what_a_simulated_population_gets():
     balanced = {m.note: m.value() for m in exercises.get("w08-precision-low-prevalence").mistakes}
     assert balanced["balanced-precision"] == pytest.approx(
         w08._SCREEN_TPR / (w08._SCREEN_TPR + w08._SCREEN_FPR))
+
+
+VARIANT_KEY = bytes(range(32))
+
+
+def test_is_every_students_fraud_story_well_posed_and_each_mistake_told_apart():
+    """For 200 students' numbers: the counts make a story (frauds and flags below the
+    transactions, flagged frauds below both), F2 lies strictly between 0 and 1, every
+    catalogued mistake is further from it than the item's tolerance, and at a few draws it
+    is scikit-learn's fbeta_score on labels built from the counts."""
+    spec = exercises.get("w08-f2-value")
+    assert spec.varies and spec.defaults == w08._FRAUD_STORY
+    draws = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(d.items())) for d in draws}) > 150
+    for values in draws:
+        item = spec.with_values(values)
+        n, n_fraud, n_flagged, hit = (values[k] for k in ("n", "n_fraud", "n_flagged",
+                                                          "flagged_fraud"))
+        assert 0 < hit < min(n_fraud, n_flagged) and n_fraud + n_flagged - hit < n
+        assert f"{n:,} transactions, {n_fraud} frauds" in item.prompt
+        reference = item.reference()
+        assert np.isfinite(reference) and 0 < reference < 1
+        tolerance = item.atol + item.rtol * abs(reference)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - reference) > tolerance, (values, mistake.note)
+    for values in draws[:5]:
+        tp_, fp_, fn_, tn_ = w08._story_counts(**values)
+        y_true = np.r_[np.ones(tp_), np.zeros(fp_), np.ones(fn_), np.zeros(tn_)]
+        y_pred = np.r_[np.ones(tp_ + fp_), np.zeros(fn_ + tn_)]
+        assert spec.with_values(values).reference() == pytest.approx(
+            skm.fbeta_score(y_true, y_pred, beta=2))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 # Implementations must be the learner's own: no metric library, no Mann-Whitney.
 _NO_METRICS = ("sklearn", "mlfund.evaluation", "scipy.stats")
@@ -61,12 +61,14 @@ _USEFUL_RECALL, _USEFUL_PRECISION = 0.6, 0.3
 _BASELINE_N, _BASELINE_POS = 100_000, 1_000
 
 
-def _story_counts() -> tuple[int, int, int, int]:
-    s = _FRAUD_STORY
-    tp = s["flagged_fraud"]
-    fp = s["n_flagged"] - tp
-    fn = s["n_fraud"] - tp
-    tn = s["n"] - tp - fp - fn
+def _story_counts(n: int = _FRAUD_STORY["n"], n_fraud: int = _FRAUD_STORY["n_fraud"],
+                  n_flagged: int = _FRAUD_STORY["n_flagged"],
+                  flagged_fraud: int = _FRAUD_STORY["flagged_fraud"]) -> tuple[int, int, int, int]:
+    """tp, fp, fn, tn of the fraud story (the workbook's, or a student's numbers)."""
+    tp = flagged_fraud
+    fp = n_flagged - tp
+    fn = n_fraud - tp
+    tn = n - tp - fp - fn
     return tp, fp, fn, tn
 
 
@@ -75,9 +77,33 @@ def _fbeta_counts(tp: float, fp: float, fn: float, beta: float) -> float:
     return (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
 
 
-def _f2_story() -> float:
-    tp, fp, fn, tn = _story_counts()
+def _f2_story(**story: int) -> float:
+    tp, fp, fn, tn = _story_counts(**story)
     return _ev().ConfusionMatrix(tp=tp, fp=fp, fn=fn, tn=tn).fbeta(beta=2.0)
+
+
+def _f2_mistake_values(**story: int) -> dict[str, float]:
+    """The values of w08-f2-value's catalogued mistakes, for one story."""
+    tp, fp, fn, tn = _story_counts(**story)
+    return {"f1-instead": _fbeta_counts(tp, fp, fn, 1.0),
+            "weights-swapped": _fbeta_counts(tp, fp, fn, 0.5),
+            "beta-not-squared": 3 * tp / (3 * tp + 2 * fn + fp),
+            "accuracy": (tp + tn) / (tp + fp + fn + tn)}
+
+
+def _f2_story_well_posed(n: int, n_fraud: int, n_flagged: int, flagged_fraud: int) -> bool:
+    """A student's story is as hard as the workbook's: at least 10 true positives, at least
+    5 false positives and 5 false negatives, precision and recall in [0.3, 0.9], and each
+    mistake at least 0.003 from F2 (twice the item's tolerance; fp = fn would make F1 = F2)."""
+    tp, fp, fn, tn = _story_counts(n, n_fraud, n_flagged, flagged_fraud)
+    if tp < 10 or fp < 5 or fn < 5 or tn < n // 2:
+        return False
+    if not (0.3 <= tp / (tp + fp) <= 0.9 and 0.3 <= tp / (tp + fn) <= 0.9):
+        return False
+    f2 = _fbeta_counts(tp, fp, fn, 2.0)
+    return all(abs(value - f2) > 0.003 for value in
+               _f2_mistake_values(n=n, n_fraud=n_fraud, n_flagged=n_flagged,
+                                  flagged_fraud=flagged_fraud).values())
 
 
 def _paradox_labels() -> np.ndarray:
@@ -412,6 +438,44 @@ def _ap_unweighted(y_true, y_score):
     return float(np.mean(curve.precision[:-1]))
 
 
+def _f2_value(n: int = _FRAUD_STORY["n"], n_fraud: int = _FRAUD_STORY["n_fraud"],
+              n_flagged: int = _FRAUD_STORY["n_flagged"],
+              flagged_fraud: int = _FRAUD_STORY["flagged_fraud"]) -> Exercise:
+    """Exercise 1.3 for a story of n transactions, n_fraud frauds, n_flagged flagged and
+    flagged_fraud of them frauds (the workbook's: 1,000, 40, 50, 30)."""
+    story = {"n": n, "n_fraud": n_fraud, "n_flagged": n_flagged,
+             "flagged_fraud": flagged_fraud}
+    tp, fp, fn, _ = _story_counts(**story)
+    wrong = _f2_mistake_values(**story)
+    return Exercise(
+        id="w08-f2-value",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"{n:,} transactions, {n_fraud} frauds; the model flags {n_flagged}, of which "
+               f"{flagged_fraud} are frauds. What is its F2 score?",
+        reference=lambda: _f2_story(**story),
+        rtol=1e-3,
+        mistakes=(
+            Mistake("f1-instead", "That is F1 = 2PR/(P + R). F2 uses β = 2: "
+                    "(1 + 4)PR/(4P + R).",
+                    value=lambda: wrong["f1-instead"]),
+            Mistake("weights-swapped", "You weighted precision more than recall (that value is "
+                    f"F0.5, or F2 with fp and fn swapped). Here fp = {n_flagged} − "
+                    f"{flagged_fraud} = {fp} flagged non-frauds and fn = {n_fraud} − "
+                    f"{flagged_fraud} = {fn} missed frauds; F2 puts β² = 4 on fn.",
+                    value=lambda: wrong["weights-swapped"]),
+            Mistake("beta-not-squared", "The weight is β² = 4, not β = 2: "
+                    "F2 = 5·tp/(5·tp + 4·fn + fp).",
+                    value=lambda: wrong["beta-not-squared"]),
+            Mistake("accuracy", "That is the accuracy, (tp + tn)/n: high because most "
+                    "transactions are legitimate. F2 ignores true negatives.",
+                    value=lambda: _ev().ConfusionMatrix(*_story_counts(**story)).accuracy()),
+        ),
+        hint=f"write down tp, fp, fn first: precision is {tp}/{n_flagged}, recall "
+             f"{tp}/{n_fraud}.",
+    )
+
+
 EXERCISES = (
     Exercise(
         id="w08-f1-from-counts",
@@ -454,32 +518,9 @@ EXERCISES = (
         hint="1/F-β is a weighted mean of 1/P and 1/R with weights 1/(1 + β²) and "
              "β²/(1 + β²).",
     ),
-    Exercise(
-        id="w08-f2-value",
-        kind="number",
-        precision=Precision(decimals=3),
-        prompt="1,000 transactions, 40 frauds; the model flags 50, of which 30 are frauds. "
-               "What is its F2 score?",
-        reference=_f2_story,
-        rtol=1e-3,
-        mistakes=(
-            Mistake("f1-instead", "That is F1 = 2PR/(P + R). F2 uses β = 2: "
-                    "(1 + 4)PR/(4P + R).",
-                    value=lambda: _fbeta_counts(*_story_counts()[:3], 1.0)),
-            Mistake("weights-swapped", "You weighted precision more than recall (that value is "
-                    "F0.5, or F2 with fp and fn swapped). Here fp = 50 − 30 = 20 flagged "
-                    "non-frauds and fn = 40 − 30 = 10 missed frauds; F2 puts β² = 4 on fn.",
-                    value=lambda: _fbeta_counts(*_story_counts()[:3], 0.5)),
-            Mistake("beta-not-squared", "The weight is β² = 4, not β = 2: "
-                    "F2 = 5·tp/(5·tp + 4·fn + fp).",
-                    value=lambda: (lambda tp, fp, fn: 3 * tp / (3 * tp + 2 * fn + fp))(
-                        *_story_counts()[:3])),
-            Mistake("accuracy", "That is the accuracy, (tp + tn)/n: high because most "
-                    "transactions are legitimate. F2 ignores true negatives.",
-                    value=lambda: _ev().ConfusionMatrix(*_story_counts()).accuracy()),
-        ),
-        hint="write down tp, fp, fn first: precision is 30/50, recall 30/40.",
-    ),
+    variant(_f2_value, n=Parameter(800, 3000, step=100), n_fraud=Parameter(30, 80),
+            n_flagged=Parameter(30, 90), flagged_fraud=Parameter(15, 60),
+            where=_f2_story_well_posed),
     Exercise(
         id="w08-precision-recall-fbeta",
         kind="function",
