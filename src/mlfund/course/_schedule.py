@@ -147,17 +147,19 @@ def course_schedule_path() -> Path:
     return course_root() / "schedule.toml"
 
 
-def load_schedule(path: str | Path | None = None) -> Schedule:
+def load_schedule(path: str | Path | None = None, *,
+                  course: str | Path | None = None) -> Schedule:
     """Read and check the schedule.
 
     Without ``path``: the workbook's (``autograder/schedule.toml``), then the course's own
-    (``COURSE/schedule.toml``) when there is one: its ``[course]`` settings win and its
-    assignments are added (a course's own) or replace the workbook's of the same id.
+    (``COURSE/schedule.toml``, of ``course`` or else of ``MLFUND_COURSE_DIR``) when there is
+    one: its ``[course]`` settings win and its assignments are added (a course's own) or
+    replace the workbook's of the same id.
     """
     if path is not None:
         return _read(Path(path), public=True)
     schedule = _read(default_schedule_path(), public=True)
-    own = course_schedule_path()
+    own = Path(course) / "schedule.toml" if course is not None else course_schedule_path()
     if not own.is_file():
         return schedule
     course = _read(own, public=False, base=schedule)

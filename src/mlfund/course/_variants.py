@@ -54,7 +54,7 @@ def variants_on(course: str | os.PathLike[str] | None = None) -> bool:
     from mlfund.course._schedule import ScheduleError, load_schedule
 
     try:
-        return load_schedule().variants
+        return load_schedule(course=course).variants
     except ScheduleError:
         return False
 
