@@ -278,3 +278,32 @@ def test_are_public_weeks_marked_graded_in_a_graded_course(tmp_path):
     assert "w01-sigmoid-derivative" in facts
     assert all(set(entry) == {"id", "kind", "probes", "symbols", "functions"}
                and entry["probes"] is None for entry in facts.values())
+
+
+def test_does_a_students_copy_of_a_workbook_week_check_against_their_numbers(tmp_path):
+    """A course with variants but no graded mode: verdicts in the copy, for its numbers."""
+    week = next(f"w{n:02d}" for n in exercises.weeks()
+                if any(s.varies and s.kind in ("number", "interval")
+                       for s in exercises.week(n)))
+    spec = next(s for s in exercises.week(int(week[1:]))
+                if s.varies and s.kind in ("number", "interval"))
+    course = tmp_path / "course"
+    mlfund("course", "--course-dir", course, "init")
+    (course / "schedule.toml").write_text("[course]\nvariants = true\n")
+    mlfund("course", "--course-dir", course, "release", week, "--no-exchange",
+           "--students", "ada")
+    copy = next((course / "personal" / week / "ada").glob("*.ipynb"))
+    nb = nbformat.read(str(copy), as_version=4)
+    key = variant_key(course)
+    values = spec.draw(key, "ada")
+    assert nb.metadata["mlfund"]["numbers"][spec.id] == values
+    setup = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {})
+                 .get("grade_id", "").endswith("-setup"))
+    assert "student_numbers(" in setup.source and "graded_course" not in setup.source
+    own = spec.with_values(values).reference()
+    workbook = spec.reference()
+    code = (setup.source + f"\nprint(check({spec.id!r}, {own!r}).result.verdict)"
+            f"\nprint(check({spec.id!r}, {workbook!r}).result.verdict)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=copy.parent, check=True).stdout.split()
+    assert out[-2:] == ["correct", "incorrect"]

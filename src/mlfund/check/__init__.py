@@ -21,6 +21,7 @@ from mlfund.check._api import (
     grading_mode,
     make_bundle,
     score_bundle,
+    student_numbers,
 )
 from mlfund.check._capture import CaptureError, capture
 from mlfund.check._hint import Hint, hint
@@ -56,4 +57,5 @@ __all__ = [
     "make_bundle",
     "score",
     "score_bundle",
+    "student_numbers",
 ]

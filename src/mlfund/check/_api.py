@@ -52,6 +52,21 @@ class PublicExercise:
 _PUBLIC: dict[str, PublicExercise] | None = None
 #: Set in a learner's kernel by :func:`graded_course`: the course grades these exercises.
 _GRADED = False
+#: Set in a student's own copy by :func:`student_numbers`: exercise id -> their numbers.
+_VALUES: dict[str, dict[str, Any]] = {}
+
+
+def student_numbers(values: Mapping[str, Mapping[str, Any]]) -> None:
+    """In a student's own copy of a week whose numbers differ per student: their numbers.
+
+    Written into the copy's set-up cell by the course's release, so that ``check(...)``
+    compares an answer with the reference for the numbers the student sees. The grader never
+    reads it: it draws the student's numbers again from the course's key.
+    """
+    if not isinstance(values, Mapping):
+        raise TypeError("student_numbers takes the numbers of each exercise, a dict by id.")
+    _VALUES.clear()
+    _VALUES.update({str(k): dict(v) for k, v in values.items()})
 
 
 def encode_value(value: Any) -> Any:
@@ -259,7 +274,7 @@ def check(exercise_id: str, answer: Any) -> Checked:
         return Checked(bundle, None, mode, form_report(spec, bundle))
     if mode == "autograde" or _PUBLIC is not None:
         return Checked(bundle, None, mode)
-    return Checked(bundle, score_bundle(bundle), mode)
+    return Checked(bundle, score_bundle(bundle, values=_VALUES.get(str(exercise_id))), mode)
 
 
 def _to_expression(value: Any, domains: Mapping[str, Any], which: str) -> Any:

@@ -161,6 +161,7 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:
         raise ValueError(f"{path} is not a readable notebook: {exc}") from None
+    numbers = own_numbers(nb)
     found = source_of(nb, path.resolve())
     restore_as_autograde(nb, found[1] if found else None)
     if found is not None and canary:
@@ -170,8 +171,30 @@ def grade_notebook(path: str | os.PathLike[str], *, timeout: int = 60,
         if failure is not None:
             raise GraderFault(failure)
     isolation = execute_for_grading(nb, cwd=path.parent.resolve(), timeout=timeout)
-    return score_notebook(nb, seconds_per_item=seconds_per_item,
-                          memory_bytes=memory_bytes), isolation
+    return score_notebook(nb, seconds_per_item=seconds_per_item, memory_bytes=memory_bytes,
+                          values_of=numbers.get), isolation
+
+
+def own_numbers(nb: nbformat.NotebookNode) -> dict[str, dict[str, float]]:
+    """The numbers of a student's own copy (a course with variants), for ``mlfund grade``.
+
+    The learner's own check of their copy uses them; the course's grader never does (it
+    draws each student's numbers again). Anything but plain numbers is ignored.
+    """
+    from mlfund import exercises
+
+    mark = nb.metadata.get("mlfund", {}) if isinstance(nb.metadata, dict) else {}
+    numbers = mark.get("numbers") if isinstance(mark, dict) else None
+    found = {}
+    for exercise_id, values in (numbers.items() if isinstance(numbers, dict) else ()):
+        spec = exercises.find(exercise_id)
+        if spec is None or not spec.varies or not isinstance(values, dict) \
+                or set(values) != set(spec.parameters) \
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           for v in values.values()):
+            continue
+        found[exercise_id] = dict(values)
+    return found
 
 
 def format_table(rows: list[ItemRow], *, written: list[WrittenItem] | tuple = ()) -> str:

@@ -202,6 +202,45 @@ def mark_graded(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+#: The student's numbers in their copy's metadata, for the learner's own ``mlfund grade``.
+NUMBERS_FIELD = "numbers"
+
+
+def _numbers_of(nb: nbformat.NotebookNode, values_of: Callable[[str], Any]) -> dict:
+    from mlfund.course._fastexec import public_entries
+
+    numbers = {i: values_of(i) for i in sorted(public_entries(nb))}
+    return {i: v for i, v in numbers.items() if v is not None}
+
+
+NUMBERS_LINE = "from mlfund.check import student_numbers; student_numbers({values})"
+
+
+def _with_numbers(nb: nbformat.NotebookNode, values_of: Callable[[str], Any]
+                  ) -> nbformat.NotebookNode:
+    """A student's copy whose ``check(...)`` compares with the references of their numbers.
+
+    In a week that shows verdicts (not graded mode), the set-up cell gets the student's
+    numbers of each item that varies (:func:`mlfund.check.student_numbers`).
+    """
+    from nbgrader.utils import compute_checksum
+
+    numbers = _numbers_of(nb, values_of)
+    if not numbers:
+        return nb
+    line = ("# Your numbers, so that check() compares with the answers for them.\n"
+            + NUMBERS_LINE.format(values=repr(numbers)) + "\n")
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and str(meta.get("grade_id", "")).endswith("-setup"):
+            cell.source = line + cell.source
+            if "checksum" in meta:
+                meta["checksum"] = compute_checksum(cell)
+            return nb
+    nb.cells.insert(0, nbformat.v4.new_code_cell(line.rstrip("\n")))
+    return nb
+
+
 def read_roster(text: str | None) -> list[str]:
     """Student ids from ``--students``: a comma-separated list, or a file with one per line
     (a CSV's first column; a header ``id``/``student`` is skipped)."""
@@ -233,6 +272,7 @@ def write_personal(week: str, course: Path, release_folder: Path,
     """
     import shutil
 
+    graded = graded_mode(week)
     written = []
     for student in students:
         target = course / PERSONAL / week / student
@@ -243,7 +283,11 @@ def write_personal(week: str, course: Path, release_folder: Path,
         for path in sorted(target.glob("*.ipynb")):
             nb = nbformat.read(str(path), as_version=4)
             nb = render(nb, values)
-            nb.metadata.setdefault("mlfund", {})[STUDENT_FIELD] = student
+            if not graded:
+                nb = _with_numbers(nb, values)
+            mark = nb.metadata.setdefault("mlfund", {})
+            mark[STUDENT_FIELD] = student
+            mark[NUMBERS_FIELD] = _numbers_of(nb, values)
             nbformat.write(nb, str(path))
         written.append(target)
     return written
