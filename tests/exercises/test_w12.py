@@ -74,6 +74,47 @@ def test_does_gd_reach_the_tolerance_after_exactly_the_reference_iterations():
     assert ratio[k] <= w12.GD_TOLERANCE < ratio[k - 1]
 
 
+
+def _gd_steps_to_tolerance(lam_min: float, lam_max: float) -> int:
+    """GD at the step 2/(λ_min + λ_max) on diag(λ_min, λ_max), run until the distance to the
+    minimiser is 10⁻⁴ of what it was (both directions contract by the same factor)."""
+    A = np.diag([float(lam_min), float(lam_max)])
+    eta = 2 / (lam_min + lam_max)
+    x = np.array([1.0, 1.0])
+    start, steps = np.linalg.norm(x), 0
+    while np.linalg.norm(x) > w12.GD_TOLERANCE * start:
+        x = x - eta * A @ x
+        steps += 1
+    return steps
+
+
+VARIANT_KEY = bytes(range(200, 232))
+
+
+def test_are_every_students_gd_iterations_posed_and_apart_from_the_mistakes():
+    spec = _spec("w12-gd-iterations")
+    draws = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert spec.varies and len({tuple(sorted(d.items())) for d in draws}) > 150
+    for values in draws:
+        item = spec.with_values(values)
+        k = item.reference()
+        tolerance = item.atol + item.rtol * abs(k)
+        assert isinstance(k, int) and 37 <= k <= 185, values
+        assert 8 <= values["lam_max"] / values["lam_min"] <= 40
+        for mistake in item.mistakes:
+            assert abs(float(mistake.value()) - k) > tolerance, (values, mistake.note)
+    # the reference is the count of GD steps, run, at a few students' eigenvalues
+    for values in draws[:: 25]:
+        assert spec.with_values(values).reference() == _gd_steps_to_tolerance(
+            values["lam_min"], values["lam_max"])
+
+
+def test_does_the_workbooks_gd_question_keep_its_eigenvalues():
+    spec = _spec("w12-gd-iterations")
+    assert spec.defaults == {"lam_min": 2, "lam_max": 38}
+    assert tuple(map(float, spec.defaults.values())) == w12.GD_EIGENVALUES
+    assert spec.reference() == 88 == _gd_steps_to_tolerance(2, 38)
+
 # --- Q3 -------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from mlfund.exercises import _shared, _w12_mock_b
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Exercise, Mistake, Parameter, Precision, variant
 
 # --- lazy access to the reference library --------------------------------------------------
 
@@ -98,23 +98,64 @@ _REVENUE_NUMBERS = {"x_t": AB_TREATMENT[0], "n_t": AB_TREATMENT[1], "x_c": AB_CO
 # --- Q2: gradient descent on a quadratic (week 2) ------------------------------------------
 
 
-def _gd_rate() -> float:
+def _gd_rate(eigenvalues: tuple[float, float] = GD_EIGENVALUES) -> float:
     opt = _opt()
-    return opt.convergence_rate(opt.condition_number(np.diag(GD_EIGENVALUES)))
+    return opt.convergence_rate(opt.condition_number(np.diag(np.asarray(eigenvalues, float))))
 
 
 def _gd_iterations(rate: float) -> int:
     return _opt().iterations_to_tolerance(rate, tolerance=GD_TOLERANCE)
 
 
-def _gd_iterations_unrounded() -> float:
-    return math.log(GD_TOLERANCE) / math.log(_gd_rate())
+def _gd_iterations_unrounded(eigenvalues: tuple[float, float] = GD_EIGENVALUES) -> float:
+    return math.log(GD_TOLERANCE) / math.log(_gd_rate(eigenvalues))
 
 
-def _gd_rate_step_one_over_l() -> float:
+def _gd_rate_step_one_over_l(eigenvalues: tuple[float, float] = GD_EIGENVALUES) -> float:
     # with η = 1/λ_max the flat direction contracts by 1 − λ_min/λ_max = 1 − 1/κ
-    lo, hi = GD_EIGENVALUES
+    lo, hi = eigenvalues
     return 1 - lo / hi
+
+
+def _gd_iterations_item(lam_min: int = round(GD_EIGENVALUES[0]),
+                        lam_max: int = round(GD_EIGENVALUES[1])) -> Exercise:
+    """Q2b with the Hessian's extreme eigenvalues ``lam_min`` and ``lam_max``."""
+    eigenvalues = (float(lam_min), float(lam_max))
+    return Exercise(
+        id="w12-gd-iterations",
+        kind="number",
+        precision=Precision(whole=True),
+        prompt="Iterations of GD at the best fixed step to shrink the error 10⁴-fold when the "
+               f"Hessian's eigenvalues run from {lam_min} to {lam_max}.",
+        reference=lambda: _gd_iterations(_gd_rate(eigenvalues)),
+        rtol=1e-3,
+        mistakes=(
+            Mistake("not-rounded-up", "Iterations are whole steps: round log ε / log ρ up, not "
+                    "down — after the lower count the error is still above 10⁻⁴.",
+                    value=lambda: math.floor(_gd_iterations_unrounded(eigenvalues))),
+            Mistake("unrounded", "Right computation; now say it in whole iterations (round up).",
+                    value=lambda: _gd_iterations_unrounded(eigenvalues)),
+            Mistake("step-one-over-l", "That count uses the rate 1 − 1/κ of the step 1/λ_max; "
+                    "at the best step 2/(λ_min + λ_max) the rate is (κ − 1)/(κ + 1).",
+                    value=lambda: _gd_iterations(_gd_rate_step_one_over_l(eigenvalues))),
+            Mistake("function-gap-rate", "You used ρ², the rate of f(x_k) − f*; the error here "
+                    "is the distance to the minimiser, which shrinks by ρ per step.",
+                    value=lambda: _gd_iterations(_gd_rate(eigenvalues) ** 2)),
+        ),
+    )
+
+
+def _gd_iterations_is_posed(lam_min: int, lam_max: int) -> bool:
+    """A condition number of 8 to 40, as hard as the workbook's 19 (37 to 185 iterations),
+    and log ε / log ρ at least 0.05 above a whole number and 0.25 below the next: rounding
+    up is then a step of its own, and the unrounded count is not taken for the answer."""
+    if not 0 < lam_min < lam_max:
+        return False
+    kappa = lam_max / lam_min
+    if not 8 <= kappa <= 40:
+        return False
+    unrounded = _gd_iterations_unrounded((float(lam_min), float(lam_max)))
+    return 0.05 <= unrounded - math.floor(unrounded) <= 0.75
 
 
 # --- Q5: Wilson interval at zero successes (week 5) ----------------------------------------
@@ -222,29 +263,10 @@ MOCK_REVIEW = (
         hint="with step η each eigen-direction is multiplied by 1 − ηλ; put η = 2/(m + L) and "
              "look at λ = m.",
     ),
-    # Q2b — week 2: iterations from the rate
-    Exercise(
-        id="w12-gd-iterations",
-        kind="number",
-        precision=Precision(whole=True),
-        prompt="Iterations of GD at the best fixed step to shrink the error 10⁴-fold when the "
-               "Hessian's eigenvalues run from 2 to 38.",
-        reference=lambda: _gd_iterations(_gd_rate()),
-        rtol=1e-3,
-        mistakes=(
-            Mistake("not-rounded-up", "Iterations are whole steps: round log ε / log ρ up, not "
-                    "down — after the lower count the error is still above 10⁻⁴.",
-                    value=lambda: math.floor(_gd_iterations_unrounded())),
-            Mistake("unrounded", "Right computation; now say it in whole iterations (round up).",
-                    value=_gd_iterations_unrounded),
-            Mistake("step-one-over-l", "That count uses the rate 1 − 1/κ of the step 1/λ_max; "
-                    "at the best step 2/(λ_min + λ_max) the rate is (κ − 1)/(κ + 1).",
-                    value=lambda: _gd_iterations(_gd_rate_step_one_over_l())),
-            Mistake("function-gap-rate", "You used ρ², the rate of f(x_k) − f*; the error here "
-                    "is the distance to the minimiser, which shrinks by ρ per step.",
-                    value=lambda: _gd_iterations(_gd_rate() ** 2)),
-        ),
-    ),
+    # Q2b — week 2: iterations from the rate; in a course with variants each student has
+    # eigenvalues of their own (1 to 8 and 15 to 120, a condition number of 8 to 40)
+    variant(_gd_iterations_item, lam_min=Parameter(1, 8), lam_max=Parameter(15, 120),
+            where=_gd_iterations_is_posed),
     # Q3 — week 3: weight decay, with the penalty written without the ½
     Exercise(
         id="w12-weight-decay-step",
