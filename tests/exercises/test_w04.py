@@ -233,6 +233,42 @@ def test_does_the_clt_answer_hold_for_skewed_sessions():
     assert simulated == pytest.approx(reference("w04-clt-probability"), abs=0.01)
 
 
+KEY = bytes(range(100, 132))   # a course's variants key, fixed for the tests
+
+
+def test_does_every_students_clt_question_stay_well_posed():
+    # in a course with variants each student has their own sessions: for every draw the
+    # answer is an upper tail z = 1..3 standard errors out, and no mistake is within tolerance
+    spec = SPECS["w04-clt-probability"]
+    assert spec.varies and spec.where(**spec.defaults)
+    drawn = [spec.draw(KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(v.items())) for v in drawn}) > 100
+    for values in drawn:
+        item = spec.with_values(values)
+        answer = item.reference()
+        assert np.isfinite(answer) and stats.norm.sf(3) - 1e-12 <= answer <= stats.norm.sf(1)
+        assert values["threshold_minutes"] > values["mean_minutes"] >= values["sd_minutes"]
+        tolerance = item.atol + item.rtol * abs(answer)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - answer) > 10 * tolerance, (values, mistake.note)
+        assert f"mean of {values['n_sessions']} sessions > " in item.prompt
+    for values in drawn[:5]:
+        se = values["sd_minutes"] / np.sqrt(values["n_sessions"])
+        expected = stats.norm(values["mean_minutes"], se).sf(values["threshold_minutes"])
+        assert spec.with_values(values).reference() == pytest.approx(expected, rel=1e-12)
+
+
+def test_does_a_drawn_clt_answer_hold_for_skewed_sessions():
+    """Gamma sessions with a student's mean and sd: the simulated tail is near the normal."""
+    spec = SPECS["w04-clt-probability"]
+    rng = np.random.default_rng(46)
+    for values in [spec.draw(KEY, f"s{i}") for i in range(2)]:
+        mean, sd, n = values["mean_minutes"], values["sd_minutes"], values["n_sessions"]
+        means = rng.gamma((mean / sd) ** 2, sd**2 / mean, size=(50_000, n)).mean(axis=1)
+        simulated = np.mean(means > values["threshold_minutes"])
+        assert simulated == pytest.approx(spec.with_values(values).reference(), abs=0.015)
+
+
 # --- 7. method of moments ----------------------------------------------------------------------
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 # The numbers of the "your PM asks" items; the notebook states the same ones.
 CURRENT_ORDERS = 400
@@ -41,18 +43,75 @@ def _orders_for_target_se() -> float:
     return float(orders)
 
 
-def _session_z(se: float) -> float:
-    return (SESSION_THRESHOLD - SESSION_MEAN) / se
+def _session_z(se: float, mean: float = SESSION_MEAN,
+               threshold: float = SESSION_THRESHOLD) -> float:
+    return (threshold - mean) / se
 
 
-def _session_se() -> float:
-    return float(_sym().standard_error_of_mean(SESSION_SD, SESSIONS))
+def _session_se(sd: float = SESSION_SD, n: int = SESSIONS) -> float:
+    return float(_sym().standard_error_of_mean(sd, n))
 
 
 def _normal_sf(z: float) -> float:
     from scipy.special import ndtr
 
     return float(ndtr(-z))
+
+
+#: Exercise 6.2's sample sizes in a course with variants: squares, so that σ/√n stays a
+#: quotient a learner can check by hand (√64 = 8).
+SESSION_COUNTS = (25, 36, 49, 64, 81, 100, 144)
+
+
+def _clt_well_posed(mean_minutes: float, sd_minutes: float, n_sessions: int,
+                    threshold_minutes: float) -> bool:
+    """A right-skewed length (sd at most the mean, as for an exponential at most) and a
+    threshold above the mean by 1 to 3 standard errors, z given to 2 decimals (z = 2 in the
+    workbook): an upper tail between 0.1 % and 16 %, which no catalogued mistake comes
+    near."""
+    if sd_minutes > mean_minutes:
+        return False
+    z = (threshold_minutes - mean_minutes) * math.sqrt(n_sessions) / sd_minutes
+    return 1.0 <= z + 1e-12 and z - 1e-12 <= 3.0 and abs(z * 100 - round(z * 100)) < 1e-9
+
+
+def _clt_probability(mean_minutes: float = SESSION_MEAN, sd_minutes: float = SESSION_SD,
+                     n_sessions: int = SESSIONS,
+                     threshold_minutes: float = SESSION_THRESHOLD) -> Exercise:
+    """Exercise 6.2, from the sessions' mean and sd, their count and the threshold."""
+    mean, sd, n, threshold = mean_minutes, sd_minutes, n_sessions, threshold_minutes
+    spread = sd / math.sqrt(n)     # for the feedback's text; the reference uses the library
+    shown = f"= {spread:g}" if round(spread, 6) == spread else f"≈ {spread:.3f}"
+
+    def se() -> float:
+        return _session_se(sd, n)
+
+    def upper(spread: float) -> float:
+        return _normal_sf(_session_z(spread, mean, threshold))
+
+    return Exercise(
+        id="w04-clt-probability",
+        kind="number",
+        precision=Precision(significant=3),
+        prompt=f"Session lengths have mean {mean:g} min and standard deviation {sd:g} min "
+               f"(skewed). By the CLT, P(mean of {n} sessions > {threshold:g} min)?",
+        reference=lambda: upper(se()),
+        rtol=3e-3,   # three significant digits, as the notebook asks
+        mistakes=(
+            Mistake("no-sqrt-n", f"That uses the standard deviation of one session, {sd:g}. "
+                    f"The mean of {n} sessions has standard error {sd:g}/√{n} {shown}.",
+                    value=lambda: upper(sd)),
+            Mistake("se-over-n", f"The standard error is σ/√n = {sd:g}/{math.sqrt(n):g}, not "
+                    f"σ/n = {sd:g}/{n}.",
+                    value=lambda: upper(sd / n)),
+            Mistake("wrong-tail", f"That is P(mean < {threshold:g}); the question asks for "
+                    "the upper tail, 1 − Φ(z).", value=lambda: 1 - upper(se())),
+            Mistake("two-sided", f"Only one tail: the mean exceeding {threshold:g}, not "
+                    f"|mean − {mean:g}| > {threshold - mean:g}.",
+                    value=lambda: 2 * upper(se())),
+        ),
+        hint="standardise with the standard error of the mean, σ/√n, then take the upper tail.",
+    )
 
 
 def _gaussian_probes() -> list[tuple[np.ndarray]]:
@@ -257,27 +316,13 @@ EXERCISES = (
         ),
         hint="σ/√n = 2.50 at n = 400 tells you σ; solve σ/√m = 1.00 for m.",
     ),
-    Exercise(
-        id="w04-clt-probability",
-        kind="number",
-        precision=Precision(significant=3),
-        prompt="Session lengths have mean 5 min and standard deviation 4 min (skewed). By the "
-               "CLT, P(mean of 64 sessions > 6 min)?",
-        reference=lambda: _normal_sf(_session_z(_session_se())),
-        rtol=3e-3,   # three significant digits, as the notebook asks
-        mistakes=(
-            Mistake("no-sqrt-n", "That uses the standard deviation of one session, 4. The mean "
-                    "of 64 sessions has standard error 4/√64 = 0.5.",
-                    value=lambda: _normal_sf(_session_z(SESSION_SD))),
-            Mistake("se-over-n", "The standard error is σ/√n = 4/8, not σ/n = 4/64.",
-                    value=lambda: _normal_sf(_session_z(SESSION_SD / SESSIONS))),
-            Mistake("wrong-tail", "That is P(mean < 6); the question asks for the upper tail, "
-                    "1 − Φ(z).", value=lambda: 1 - _normal_sf(_session_z(_session_se()))),
-            Mistake("two-sided", "Only one tail: the mean exceeding 6, not |mean − 5| > 1.",
-                    value=lambda: 2 * _normal_sf(_session_z(_session_se()))),
-        ),
-        hint="standardise with the standard error of the mean, σ/√n, then take the upper tail.",
-    ),
+    # in a course with variants, each student's sessions (see _clt_probability)
+    variant(_clt_probability,
+            mean_minutes=Parameter(3.0, 8.0, step=0.5),
+            sd_minutes=Parameter(2.0, 6.0, step=0.5),
+            n_sessions=Parameter(values=SESSION_COUNTS),
+            threshold_minutes=Parameter(3.5, 12.0, step=0.25),
+            where=_clt_well_posed),
     Exercise(
         id="w04-mom-vs-mle",
         kind="choice",
