@@ -365,6 +365,43 @@ def test_is_the_srm_statistic_scipys_and_a_clear_mismatch():
         np.sum((np.abs(observed - expected) - 0.5) ** 2 / expected), rel=1e-12)
 
 
+VARIANT_KEY = bytes(range(32))
+
+
+def test_does_every_students_srm_question_stay_a_clear_mismatch_with_its_mistakes_apart():
+    """In a course with variants each student has users per arm of their own: for 200 drawn
+    students the split is still an SRM at p < 0.0005 (the control the larger arm), the
+    statistic is scipy's and the squared z of the control's share, and no catalogued
+    mistake, even rounded to 2 decimals, scores correct."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    spec = SPECS["w06-srm-chi-square"]
+    assert spec.varies and spec.defaults == {"control": w06.SRM_COUNTS[0],
+                                             "treatment": w06.SRM_COUNTS[1]}
+    assert spec.with_values(spec.defaults).reference() == spec.reference()
+    drawn = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(v.items())) for v in drawn}) > 190
+    for i, values in enumerate(drawn):
+        item = spec.with_values(values)
+        control, treatment = values["control"], values["treatment"]
+        assert f"{control:,} control and {treatment:,} treatment users" in item.prompt
+        statistic = item.reference()
+        assert np.isfinite(statistic) and 12.5 < statistic < 40 and control > treatment
+        for mistake in item.mistakes:
+            gap = abs(mistake.value() - statistic) - item.atol - item.rtol * abs(statistic)
+            assert gap > item.atol, (values, mistake.note)   # beyond the rounding too
+        if i % 40 == 0:   # independent computations at a few of the draws
+            want = stats.chisquare([control, treatment])
+            assert statistic == pytest.approx(want.statistic, rel=1e-12)
+            assert want.pvalue < 0.0005
+            z, _ = proportions_ztest(control, control + treatment, value=0.5, prop_var=0.5)
+            assert statistic == pytest.approx(z**2, rel=1e-10)
+            yates = next(m for m in item.mistakes if m.note == "yates")
+            half = (control + treatment) / 2
+            assert yates.value() == pytest.approx(
+                2 * (abs(control - half) - 0.5) ** 2 / half, rel=1e-12)
+
+
 def test_is_the_two_arm_chi_square_the_squared_z_of_a_share():
     """The notebook's claim: with two arms, chi-square (1 df) = z² of one arm's share."""
     from statsmodels.stats.proportion import proportions_ztest

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 # --- the experiments of the word problems ---------------------------------------------
 
@@ -425,6 +425,50 @@ def _practical_threshold() -> float:
     """The smallest absolute lift worth launching: the relative bar times the control's rate."""
     _, _, x_b, n_b = PRACTICAL_COUNTS
     return PRACTICAL_RELATIVE_LIFT * x_b / n_b
+
+
+def _srm_chi_square(control: int = SRM_COUNTS[0], treatment: int = SRM_COUNTS[1]) -> Exercise:
+    """The SRM check of a 50/50 experiment, for its users per arm (the workbook's: 21,512 and
+    20,688)."""
+    counts = (control, treatment)
+
+    def statistic() -> float:
+        return _srm_statistic(counts, SRM_DESIGN)
+
+    return Exercise(
+        id="w06-srm-chi-square",
+        kind="number",
+        precision=Precision(decimals=2),
+        prompt=f"Pearson's chi-square statistic (no continuity correction) for {control:,} "
+               f"control and {treatment:,} treatment users of an experiment designed 50/50.",
+        reference=statistic,
+        mistakes=(
+            Mistake("z-not-chi-square", "That is the z statistic of the share in the control, "
+                    "(p̂ − 0.5)/sqrt(0.25/n). With two arms the chi-square statistic is its "
+                    "square: χ² = z².", value=lambda: math.sqrt(statistic())),
+            Mistake("one-cell", "The statistic sums (O − E)²/E over *every* arm: you have "
+                    "one of the two terms.",
+                    value=lambda: statistic() / 2),
+            Mistake("shares-not-counts", "Pearson's statistic compares counts of users, not "
+                    "percentages: (O − E)²/E with O and E numbers of users. On shares it "
+                    "loses its chi-square distribution (and shrinks by the number of users).",
+                    value=lambda: 100 * _srm_on_shares(counts, SRM_DESIGN)[0]),
+            Mistake("fractions-not-counts", "Pearson's statistic compares counts of users, "
+                    "not fractions of them: (O − E)²/E with O and E numbers of users.",
+                    value=lambda: _srm_on_shares(counts, SRM_DESIGN)[0]),
+            Mistake("yates", "That is Yates's continuity correction, |O − E| − 0.5; the "
+                    f"question asks for Pearson's statistic without it (with "
+                    f"{control + treatment:,} users the correction barely matters).",
+                    value=lambda: _srm_yates(counts, SRM_DESIGN), credit=0.5),
+        ),
+    )
+
+
+def _srm_clear_mismatch(control: int, treatment: int) -> bool:
+    """As in the workbook's split: the control is the larger arm, by a mismatch that the
+    strictest thresholds in use flag (p < 0.0005, χ² > 12.12) and that is still a plausible
+    bug rather than a broken assignment (χ² < 40)."""
+    return control > treatment and 12.5 < _srm_statistic((control, treatment), SRM_DESIGN) < 40
 
 
 # --- the exercises ----------------------------------------------------------------------
@@ -956,32 +1000,8 @@ EXERCISES = (
         ),
     ),
     # 7. trustworthy experiments
-    Exercise(
-        id="w06-srm-chi-square",
-        kind="number",
-        precision=Precision(decimals=2),
-        prompt="Pearson's chi-square statistic (no continuity correction) for 21,512 control "
-               "and 20,688 treatment users of an experiment designed 50/50.",
-        reference=lambda: _srm_statistic(),
-        mistakes=(
-            Mistake("z-not-chi-square", "That is the z statistic of the share in the control, "
-                    "(p̂ − 0.5)/sqrt(0.25/n). With two arms the chi-square statistic is its "
-                    "square: χ² = z².", value=lambda: math.sqrt(_srm_statistic())),
-            Mistake("one-cell", "The statistic sums (O − E)²/E over *every* arm: you have "
-                    "one of the two terms.",
-                    value=lambda: _srm_statistic() / 2),
-            Mistake("shares-not-counts", "Pearson's statistic compares counts of users, not "
-                    "percentages: (O − E)²/E with O and E numbers of users. On shares it "
-                    "loses its chi-square distribution (and shrinks by the number of users).",
-                    value=lambda: 100 * _srm_on_shares(SRM_COUNTS, SRM_DESIGN)[0]),
-            Mistake("fractions-not-counts", "Pearson's statistic compares counts of users, "
-                    "not fractions of them: (O − E)²/E with O and E numbers of users.",
-                    value=lambda: _srm_on_shares(SRM_COUNTS, SRM_DESIGN)[0]),
-            Mistake("yates", "That is Yates's continuity correction, |O − E| − 0.5; the "
-                    "question asks for Pearson's statistic without it (with 42,200 users the "
-                    "correction barely matters).", value=_srm_yates, credit=0.5),
-        ),
-    ),
+    variant(_srm_chi_square, control=Parameter(19_000, 25_000),
+            treatment=Parameter(19_000, 25_000), where=_srm_clear_mismatch),
     Exercise(
         id="w06-srm-z-squared-derivation",
         kind="derivation",
