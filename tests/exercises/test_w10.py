@@ -11,6 +11,7 @@ from scipy import integrate, stats
 
 from mlfund import exercises
 from mlfund.check import CORRECT, check
+from mlfund.check._score import score
 from mlfund.exercises import w10
 
 s = sp.Symbol("s", positive=True)
@@ -73,6 +74,55 @@ def test_is_the_variance_ratio_the_covariance_sum_with_unit_variance():
     cov = np.full((k, k), correlation) + (1 - correlation) * np.eye(k)
     assert exercises.get("w10-kfold-variance-ratio").reference() == pytest.approx(
         cov.sum() / k**2)
+
+
+# --- the variance ratio with each student's numbers (a course with variants) ----------------
+
+VARIANT_KEY = bytes(range(200, 232))
+
+
+def _ratio_draws():
+    spec = exercises.get("w10-kfold-variance-ratio")
+    return spec, [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+
+
+def test_do_the_variance_ratios_numbers_default_to_the_notebooks():
+    spec = exercises.get("w10-kfold-variance-ratio")
+    assert spec.varies
+    assert spec.defaults == {"k": w10.RATIO_K, "rho": w10.RATIO_RHO}
+    assert spec.with_values(spec.defaults).prompt == spec.prompt
+    assert spec.reference() == pytest.approx((1 + 4 * 0.3) / 5)
+
+
+def test_is_every_drawn_variance_ratio_well_posed_and_apart_from_its_mistakes():
+    spec, draws = _ratio_draws()
+    assert len({tuple(sorted(v.items())) for v in draws}) > 50       # students differ
+    for values in draws:
+        item = spec.with_values(values)
+        k, correlation = values["k"], values["rho"]
+        assert isinstance(k, int) and 3 <= k <= 10 and 0.1 <= correlation <= 0.6
+        assert f"{k}-fold" in item.prompt and f"rho = {correlation}." in item.prompt
+        ratio = item.reference()
+        assert np.isfinite(ratio) and 1 / k < ratio < 1          # correlation costs variance
+        tolerance = item.atol + item.rtol * abs(ratio)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - ratio) > 2 * tolerance, (values, mistake.note)
+            given = round(mistake.value(), 3)                  # as a learner gives it
+            result = score(item, {"type": "number", "value": given})
+            assert result.mistake == mistake.note, (values, mistake.note, result.feedback)
+        assert score(item, {"type": "number", "value": round(ratio, 3)}).verdict == CORRECT
+
+
+def test_is_a_drawn_variance_ratio_the_covariance_sum_and_a_simulation():
+    spec, draws = _ratio_draws()
+    rng = np.random.default_rng(10)
+    for values in draws[:4]:
+        k, correlation = values["k"], values["rho"]
+        cov = np.full((k, k), correlation) + (1 - correlation) * np.eye(k)
+        ratio = spec.with_values(values).reference()
+        assert ratio == pytest.approx(cov.sum() / k**2)
+        scores = rng.multivariate_normal(np.zeros(k), cov, size=200_000)
+        assert scores.mean(axis=1).var() / scores[:, 0].var() == pytest.approx(ratio, rel=0.02)
 
 
 def _slow_stratified(y, k):

@@ -8,7 +8,7 @@ from functools import cache
 import numpy as np
 
 from mlfund.exercises import _shared
-from mlfund.exercises._spec import Exercise, Mistake, Precision
+from mlfund.exercises._spec import Exercise, Mistake, Parameter, Precision, variant
 
 # The notebook forbids these in the learner's cells: the fold functions are the answers.
 _FORBIDDEN = ("sklearn", "mlfund.evaluation")
@@ -52,6 +52,53 @@ RATIO_K, RATIO_RHO = 5, 0.3
 def _variance_ratio(k: int = RATIO_K, rho: float = RATIO_RHO) -> float:
     # variance of the k-fold mean over the variance of one hold-out fold (s = 1)
     return float(correlated_cv_variance(1, k, rho))
+
+
+# In a course with variants each student's k is 3 to 10 and ρ 0.10 to 0.60 (by 0.05): the
+# ratio (1 + (k − 1)ρ)/k then lies in [0.19, 0.74]. A draw is kept when the ratio and the
+# catalogued mistakes are at least ten tolerances apart, two by two: no mistake is even
+# "close", and each gets its own note (k = 4, ρ = 0.25 is rejected: 1/k = ρ). The nearest
+# mistake, (1 + kρ)/k, is ρ/k ≥ 0.01 away, against a tolerance of at most 0.0013.
+
+
+def _ratio_mistake_values(k, rho) -> dict[str, float]:
+    ratio = _variance_ratio(k, rho)
+    return {"independent": 1 / k, "sd-ratio": math.sqrt(ratio),
+            "k-pairs": (1 + k * rho) / k, "limit": rho}
+
+
+def _ratio_draw_ok(k, rho) -> bool:
+    item = _variance_ratio_item(k, rho)
+    ratio = item.reference()
+    tolerance = item.atol + item.rtol * abs(ratio)
+    answers = [ratio] + [m.value() for m in item.mistakes]
+    return 0 < ratio < 1 and all(abs(a - b) >= 10 * tolerance
+                                 for i, a in enumerate(answers) for b in answers[i + 1:])
+
+
+def _variance_ratio_item(k: int = RATIO_K, rho: float = RATIO_RHO) -> Exercise:
+    def wrong(note):
+        return lambda: _ratio_mistake_values(k, rho)[note]
+
+    return Exercise(
+        id="w10-kfold-variance-ratio",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"Variance of the {k}-fold mean divided by the variance of one hold-out fold "
+               f"of the same size, fold scores correlated rho = {rho}.",
+        reference=lambda: _variance_ratio(k, rho),
+        rtol=1e-3,
+        mistakes=(
+            Mistake("independent", "1/k holds only for independent folds; with correlation ρ "
+                    "the ratio is (1 + (k − 1)ρ)/k.", value=wrong("independent")),
+            Mistake("sd-ratio", "That is the ratio of standard deviations; the question asks "
+                    "for the ratio of variances.", value=wrong("sd-ratio")),
+            Mistake("k-pairs", "There are k − 1 other folds for each fold, not k: "
+                    "(1 + (k − 1)ρ)/k.", value=wrong("k-pairs")),
+            Mistake("limit", f"ρ is the limit for k → ∞; with k = {k} the independent part "
+                    "has not gone yet.", value=wrong("limit")),
+        ),
+    )
 
 
 def abs_difference_of_scores(sigma):
@@ -362,25 +409,8 @@ EXERCISES = (
                     "variance is asked.", form="s*sqrt(rho)"),
         ),
     ),
-    Exercise(
-        id="w10-kfold-variance-ratio",
-        kind="number",
-        precision=Precision(decimals=3),
-        prompt=f"Variance of the {RATIO_K}-fold mean divided by the variance of one hold-out fold "
-               f"of the same size, fold scores correlated rho = {RATIO_RHO}.",
-        reference=lambda: _variance_ratio(),
-        rtol=1e-3,
-        mistakes=(
-            Mistake("independent", "1/k holds only for independent folds; with correlation ρ the "
-                    "ratio is (1 + (k − 1)ρ)/k.", value=lambda: 1 / RATIO_K),
-            Mistake("sd-ratio", "That is the ratio of standard deviations; the question asks for "
-                    "the ratio of variances.", value=lambda: math.sqrt(_variance_ratio())),
-            Mistake("k-pairs", "There are k − 1 other folds for each fold, not k: "
-                    "(1 + (k − 1)ρ)/k.", value=lambda: (1 + RATIO_K * RATIO_RHO) / RATIO_K),
-            Mistake("limit", "ρ is the limit for k → ∞; with k = 5 the independent part has "
-                    "not gone yet.", value=lambda: RATIO_RHO),
-        ),
-    ),
+    variant(_variance_ratio_item, k=Parameter(3, 10), rho=Parameter(0.1, 0.6, step=0.05),
+            where=_ratio_draw_ok),
     Exercise(
         id="w10-stratified-folds",
         kind="function",
