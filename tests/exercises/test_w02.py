@@ -440,3 +440,73 @@ def test_does_a_monte_carlo_after_the_drop_follow_the_geometric_excess():
         x = (1 - eta * a) * x - eta * rng.normal(0.0, math.sqrt(sigma2), len(x))
         expected = new_floor + (old_floor - new_floor) * (1 - eta * a) ** (2 * t)
         assert np.mean(a * x**2 / 2) == pytest.approx(expected, rel=6 * math.sqrt(2 / len(x)))
+
+
+# --- exercise 2.1 with each student's own matrix -----------------------------------------
+
+KEY = bytes(range(32))
+STUDENTS = [f"s{i}" for i in range(200)]
+
+
+def _matrix_item(student: str):
+    values = SPECS["w02-max-stable-lr-matrix"].draw(KEY, student)
+    return values, SPECS["w02-max-stable-lr-matrix"].with_values(values)
+
+
+def test_are_the_workbooks_numbers_the_defaults_of_exercise_2_1():
+    spec = SPECS["w02-max-stable-lr-matrix"]
+    assert spec.varies
+    assert spec.defaults == {"a11": 5, "a12": 2, "a22": 2}
+    assert np.array(w02.HESSIAN).tolist() == [[5, 2], [2, 2]]
+    assert "A = [[5, 2], [2, 2]]" in spec.prompt and "trace 7, determinant 6" in spec.hint
+
+
+def test_do_students_get_different_matrices():
+    spec = SPECS["w02-max-stable-lr-matrix"]
+    assert len({tuple(sorted(spec.draw(KEY, s).items())) for s in STUDENTS}) > 30
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_is_every_drawn_matrix_item_well_posed(student):
+    values, spec = _matrix_item(student)
+    a11, a12, a22 = values["a11"], values["a12"], values["a22"]
+    A = np.array([[a11, a12], [a12, a22]], dtype=float)
+    lam_min, lam_max = np.linalg.eigvalsh(A)
+    assert 0 < lam_min < lam_max and a12 != 0 and a11 != a22
+    assert lam_min == pytest.approx(round(lam_min)) and lam_max == pytest.approx(round(lam_max))
+    reference = spec.reference()
+    assert math.isfinite(reference) and 0 < reference < 2 / max(a11, a22)
+    assert reference != pytest.approx(2 / 9)            # the format example is no answer
+    tolerance = spec.atol + spec.rtol * abs(reference)
+    for mistake in spec.mistakes:
+        assert abs(mistake.value() - reference) > tolerance, (values, mistake.note)
+    assert f"A = [[{a11}, {a12}], [{a12}, {a22}]]" in spec.prompt
+    assert f"trace {a11 + a22}, determinant {a11 * a22 - a12**2})" in spec.hint
+
+
+@pytest.mark.parametrize("student", STUDENTS[:4])
+def test_does_the_drawn_bound_agree_with_scipy_and_a_simulation(student):
+    from scipy.linalg import eigh
+
+    values, spec = _matrix_item(student)
+    a11, a12, a22 = values["a11"], values["a12"], values["a22"]
+    A = np.array([[a11, a12], [a12, a22]], dtype=float)
+    trace, det = a11 + a22, a11 * a22 - a12**2
+    by_formula = 2 / ((trace + math.sqrt(trace**2 - 4 * det)) / 2)
+    bound = spec.reference()
+    assert bound == pytest.approx(by_formula, rel=1e-12)
+    assert bound == pytest.approx(2 / eigh(A, eigvals_only=True).max(), rel=1e-12)
+    ok = opt.quadratic_gd_trajectory(A, [1.0, 1.0], learning_rate=0.98 * bound, n_steps=2000)
+    assert np.linalg.norm(ok.x) < 1e-2
+    bad = opt.quadratic_gd_trajectory(A, [1.0, 1.0], learning_rate=1.02 * bound, n_steps=2000)
+    assert np.linalg.norm(bad.x) > 10
+
+
+@pytest.mark.parametrize("student", STUDENTS[:20])
+def test_is_each_students_bound_right_to_3_decimals_and_each_mistake_named(student):
+    from mlfund.check import CORRECT, capture, score
+
+    _, spec = _matrix_item(student)
+    assert score(spec, capture(spec, round(spec.reference(), 3))).verdict == CORRECT
+    for mistake in spec.mistakes:
+        assert score(spec, capture(spec, mistake.value())).mistake == mistake.note

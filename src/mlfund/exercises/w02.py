@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mlfund.exercises._spec import Derivation, Exercise, Mistake, Precision
+from mlfund.exercises._spec import Derivation, Exercise, Mistake, Parameter, Precision, variant
 
 
 def _sym():
@@ -47,16 +47,81 @@ def _regime(a: float, eta: float) -> str:
 
 # --- many dimensions -----------------------------------------------------------------------
 
-#: Exercise 2.1: the curvature of f(x) = ½ xᵀAx (eigenvalues 1 and 6).
+#: Exercise 2.1: the curvature of f(x) = ½ xᵀAx (eigenvalues 1 and 6), the workbook's
+#: numbers; in a course with variants each student has a matrix of their own.
 HESSIAN = ((5.0, 2.0), (2.0, 2.0))
 
 
-def _hessian() -> np.ndarray:
-    return np.array(HESSIAN)
+def _hessian(a11: float = HESSIAN[0][0], a12: float = HESSIAN[0][1],
+             a22: float = HESSIAN[1][1]) -> np.ndarray:
+    return np.array([[a11, a12], [a12, a22]], dtype=float)
 
 
-def _eigenvalues() -> np.ndarray:
-    return np.linalg.eigvalsh(_hessian())
+def _eigenvalues(a11: float = HESSIAN[0][0], a12: float = HESSIAN[0][1],
+                 a22: float = HESSIAN[1][1]) -> np.ndarray:
+    return np.linalg.eigvalsh(_hessian(a11, a12, a22))
+
+
+def _max_stable_lr_mistakes(a11: float, a12: float, a22: float) -> dict[str, float]:
+    """The wrong bounds each catalogued mistake gives, by note."""
+    A, (lam_min, lam_max) = _hessian(a11, a12, a22), _eigenvalues(a11, a12, a22)
+    return {
+        "flat-direction": 2 / float(lam_min),
+        "diagonal-entry": 2 / float(np.max(np.diag(A))),
+        "one-over-lambda-max": 1 / float(lam_max),
+        "trace": 2 / float(np.trace(A)),
+    }
+
+
+def _matrix_well_posed(a11: int, a12: int, a22: int) -> bool:
+    """A student's A is as the workbook's: positive definite, not diagonal, with unequal
+    diagonal entries (the eigenvalues come from the characteristic polynomial, not at
+    sight) and whole eigenvalues (the bound is a fraction); the answer and every mistake
+    are at least 0.005 apart; the bound is never 2/9, the fraction the notebook shows as an
+    example of the format."""
+    discriminant = (a11 - a22) ** 2 + 4 * a12**2
+    root = math.isqrt(discriminant)
+    if a12 == 0 or a11 == a22 or a11 * a22 <= a12**2 or root * root != discriminant \
+            or (a11 + a22 + root) % 2:
+        return False
+    if (a11 + a22 + root) // 2 == 9:
+        return False
+    reference = 2 / float(_eigenvalues(a11, a12, a22)[-1])
+    values = sorted([reference, *_max_stable_lr_mistakes(a11, a12, a22).values()])
+    return all(b - a > 0.005 for a, b in zip(values, values[1:], strict=False))
+
+
+def _max_stable_lr_matrix(a11=int(HESSIAN[0][0]), a12=int(HESSIAN[0][1]),
+                          a22=int(HESSIAN[1][1])):
+    """Exercise 2.1: the largest stable learning rate on f(x) = ½ xᵀAx, A = [[a11, a12],
+    [a12, a22]]."""
+
+    def wrong(note):
+        return lambda: _max_stable_lr_mistakes(a11, a12, a22)[note]
+
+    return Exercise(
+        id="w02-max-stable-lr-matrix",
+        kind="number",
+        precision=Precision(decimals=3),
+        prompt=f"f(x) = ½ xᵀAx with A = [[{a11:g}, {a12:g}], [{a12:g}, {a22:g}]]: the largest "
+               "stable learning rate.",
+        reference=lambda: _opt().max_stable_learning_rate(_hessian(a11, a12, a22)),
+        mistakes=(
+            Mistake("flat-direction", "2/λ_min is the bound of the flat direction only; the "
+                    "steep direction (λ_max) diverges first, so it sets the bound.",
+                    value=wrong("flat-direction")),
+            Mistake("diagonal-entry", "The diagonal entries of A are not its eigenvalues "
+                    "unless A is diagonal: use the largest eigenvalue of A.",
+                    value=wrong("diagonal-entry")),
+            Mistake("one-over-lambda-max", "1/λ_max is a safe step, not the bound: GD "
+                    "converges up to 2/λ_max.", value=wrong("one-over-lambda-max")),
+            Mistake("trace", "The trace is λ_min + λ_max; 2/trace is safe but not the "
+                    "bound. Use λ_max alone.", value=wrong("trace")),
+        ),
+        hint=f"find the eigenvalues of A (trace {a11 + a22:g}, determinant "
+             f"{a11 * a22 - a12**2:g}) and use 2/λ_max.",
+        rtol=1e-3,  # the bound to 3 decimals is right; every catalogued mistake is further away
+    )
 
 
 # --- iterations -----------------------------------------------------------------------------
@@ -317,29 +382,9 @@ EXERCISES = (
         },
     ),
     # 2. many dimensions
-    Exercise(
-        id="w02-max-stable-lr-matrix",
-        kind="number",
-        precision=Precision(decimals=3),
-        prompt="f(x) = ½ xᵀAx with A = [[5, 2], [2, 2]]: the largest stable learning rate.",
-        reference=lambda: _opt().max_stable_learning_rate(_hessian()),
-        mistakes=(
-            Mistake("flat-direction", "2/λ_min is the bound of the flat direction only; the "
-                    "steep direction (λ_max) diverges first, so it sets the bound.",
-                    value=lambda: 2 / float(_eigenvalues()[0])),
-            Mistake("diagonal-entry", "The diagonal entries of A are not its eigenvalues "
-                    "unless A is diagonal: use the largest eigenvalue of A.",
-                    value=lambda: 2 / float(np.max(np.diag(_hessian())))),
-            Mistake("one-over-lambda-max", "1/λ_max is a safe step, not the bound: GD "
-                    "converges up to 2/λ_max.",
-                    value=lambda: 1 / float(_eigenvalues()[-1])),
-            Mistake("trace", "The trace is λ_min + λ_max; 2/trace is safe but not the "
-                    "bound. Use λ_max alone.",
-                    value=lambda: 2 / float(np.trace(_hessian()))),
-        ),
-        hint="find the eigenvalues of A (trace 7, determinant 6) and use 2/λ_max.",
-        rtol=1e-3,  # 0.333 is right; every catalogued mistake is at least 14 % away
-    ),
+    variant(_max_stable_lr_matrix,
+            a11=Parameter(1, 12), a12=Parameter(-6, 6), a22=Parameter(1, 12),
+            where=_matrix_well_posed),
     Exercise(
         id="w02-optimal-lr",
         kind="expression",
