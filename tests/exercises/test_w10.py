@@ -317,6 +317,66 @@ def test_is_the_nested_fit_count_what_scikit_learn_fits():
     assert len(fits) == exercises.get("w10-nested-cv-fits").reference() == 294
 
 
+def _scikit_learn_nested_fits(outer, inner, settings):
+    """The fits of a GridSearchCV (inner CV, refit) inside cross_validate, then once more."""
+    from sklearn.dummy import DummyRegressor
+    from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+
+    fits = []
+
+    class Counted(DummyRegressor):
+        def __init__(self, constant=0.0):
+            super().__init__(strategy="mean")
+            self.constant = constant
+
+        def fit(self, X, y, sample_weight=None):
+            fits.append(len(y))
+            return super().fit(X, y)
+
+    X, y = np.arange(200.0).reshape(-1, 1), np.arange(200.0)
+    grid = {"constant": [float(c) for c in range(settings)]}
+    tuner = GridSearchCV(Counted(), grid, cv=KFold(inner), refit=True)
+    cross_validate(tuner, X, y, cv=KFold(outer))
+    tuner.fit(X, y)
+    return len(fits)
+
+
+def test_do_the_nested_fit_counts_numbers_default_to_the_notebooks():
+    spec = exercises.get("w10-nested-cv-fits")
+    assert spec.varies
+    assert spec.defaults == {"outer": w10.NESTED_OUTER, "inner": w10.NESTED_INNER,
+                             "settings": w10.NESTED_SETTINGS}
+    assert spec.with_values(spec.defaults).prompt == spec.prompt
+    assert spec.reference() == 294
+
+
+def test_is_every_drawn_nested_fit_count_a_whole_number_apart_from_its_mistakes():
+    spec = exercises.get("w10-nested-cv-fits")
+    draws = [spec.draw(VARIANT_KEY, f"s{i}") for i in range(200)]
+    assert len({tuple(sorted(v.items())) for v in draws}) > 100      # students differ
+    for values in draws:
+        item = spec.with_values(values)
+        o, i, g = values["outer"], values["inner"], values["settings"]
+        assert 3 <= o <= 10 and 3 <= i <= 10 and 4 <= g <= 40 and g % 2 == 0
+        assert f"{o} outer folds, {i}-fold inner CV over {g} settings" in item.prompt
+        fits = item.reference()
+        assert np.isfinite(fits) and fits == int(fits) and fits > o * i * g
+        tolerance = item.atol + item.rtol * abs(fits)
+        for mistake in item.mistakes:
+            assert abs(mistake.value() - fits) > 2 * tolerance, (values, mistake.note)
+            result = score(item, {"type": "number", "value": mistake.value()})
+            assert result.mistake == mistake.note, (values, mistake.note, result.feedback)
+        assert score(item, {"type": "number", "value": fits}).verdict == CORRECT
+        assert score(item, {"type": "number", "value": fits + 1}).verdict != CORRECT
+
+
+def test_is_a_drawn_nested_fit_count_what_scikit_learn_fits():
+    spec = exercises.get("w10-nested-cv-fits")
+    for student in ("s0", "s1", "s2"):
+        values = spec.draw(VARIANT_KEY, student)
+        assert spec.with_values(values).reference() == _scikit_learn_nested_fits(**values)
+
+
 def test_is_the_naive_variance_of_the_cv_mean_too_small_for_correlated_folds():
     """The choice's claim (Bengio & Grandvalet): s²/k from one run misses the covariances."""
     rng = np.random.default_rng(1011)

@@ -188,6 +188,45 @@ def nested_cv_fits(outer=NESTED_OUTER, inner=NESTED_INNER, settings=NESTED_SETTI
     return outer * tuning + (tuning if final else 0)
 
 
+# In a course with variants each student's nested CV has 3 to 10 outer folds, a 3- to
+# 10-fold inner CV and 4 to 40 settings (by 2). A whole number is exact, so a draw is kept
+# when the count and the catalogued mistakes are all different (each then gets its own note).
+
+
+def _nested_draw_ok(outer, inner, settings) -> bool:
+    item = _nested_cv_fits_item(outer, inner, settings)
+    answers = [item.reference()] + [m.value() for m in item.mistakes]
+    return len(set(answers)) == len(answers)
+
+
+def _nested_cv_fits_item(outer: int = NESTED_OUTER, inner: int = NESTED_INNER,
+                         settings: int = NESTED_SETTINGS) -> Exercise:
+    return Exercise(
+        id="w10-nested-cv-fits",
+        kind="number",
+        precision=Precision(whole=True),
+        prompt=f"Nested CV, {outer} outer folds, {inner}-fold inner CV over {settings} "
+               "settings plus a refit per outer fold, then the same tuning and a final fit "
+               "on all data: how many fits?",
+        reference=lambda: float(nested_cv_fits(outer, inner, settings)),
+        mistakes=(
+            Mistake("no-refits", "Each outer fold also refits the chosen setting on its whole "
+                    "training part before scoring the outer test fold, and the final tuning "
+                    "ends with one fit on all the data.",
+                    value=lambda: float(nested_cv_fits(outer, inner, settings, refits=False))),
+            Mistake("no-final-tuning", "The outer loop only assesses the procedure; the model "
+                    "you ship is tuned again on all the data (another inner CV) and fitted "
+                    "once more.",
+                    value=lambda: float(nested_cv_fits(outer, inner, settings, final=False))),
+            Mistake("product-only", "outer × inner × settings counts the inner CVs of the "
+                    "outer loop only: add a refit per outer fold, and the final tuning and "
+                    "fit on all the data.", value=lambda: float(outer * inner * settings)),
+        ),
+        hint="one tuning = inner × settings fits, plus one refit of the winner; the outer "
+             "loop runs it once per outer fold, and it runs once more on all the data.",
+    )
+
+
 # --- fold assignments: the splits as one array, fold number of each example ----------------
 
 
@@ -609,30 +648,8 @@ EXERCISES = (
         ),
         hint="the folds' models train on 400 × 4/5 examples.",
     ),
-    Exercise(
-        id="w10-nested-cv-fits",
-        kind="number",
-        precision=Precision(whole=True),
-        prompt=f"Nested CV, {NESTED_OUTER} outer folds, {NESTED_INNER}-fold inner CV over "
-               f"{NESTED_SETTINGS} settings plus a refit per outer fold, then the same tuning "
-               "and a final fit on all data: how many fits?",
-        reference=lambda: float(nested_cv_fits()),
-        mistakes=(
-            Mistake("no-refits", "Each outer fold also refits the chosen setting on its whole "
-                    "training part before scoring the outer test fold, and the final tuning "
-                    "ends with one fit on all the data.",
-                    value=lambda: float(nested_cv_fits(refits=False))),
-            Mistake("no-final-tuning", "The outer loop only assesses the procedure; the model "
-                    "you ship is tuned again on all the data (another inner CV) and fitted "
-                    "once more.", value=lambda: float(nested_cv_fits(final=False))),
-            Mistake("product-only", "outer × inner × settings counts the inner CVs of the "
-                    "outer loop only: add a refit per outer fold, and the final tuning and "
-                    "fit on all the data.",
-                    value=lambda: float(NESTED_OUTER * NESTED_INNER * NESTED_SETTINGS)),
-        ),
-        hint="one tuning = inner × settings fits, plus one refit of the winner; the outer "
-             "loop runs it once per outer fold, and it runs once more on all the data.",
-    ),
+    variant(_nested_cv_fits_item, outer=Parameter(3, 10), inner=Parameter(3, 10),
+            settings=Parameter(4, 40, step=2), where=_nested_draw_ok),
     Exercise(
         id="w10-loocv-variance-choice",
         kind="choice",
