@@ -67,3 +67,11 @@ def test_does_the_solution_score_full_marks_on_a_students_own_numbers(week):
             row = swapped.get(f"{exercise_id}-test")
             if row is not None and own(exercise_id) != other(exercise_id):
                 assert row.earned == 0, (exercise_id, row.feedback[:200])
+
+
+def test_does_every_workbook_week_have_an_item_whose_numbers_differ():
+    """A course with variants gets at least one item of each week in each student's numbers."""
+    assert VARIANT_WEEKS == [f"w{n:02d}" for n in exercises.weeks()]
+    for spec in exercises.catalogue():
+        if spec.varies:
+            assert spec.kind in ("number", "interval", "array"), spec.id
