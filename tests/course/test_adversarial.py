@@ -263,18 +263,24 @@ def submissions(release: Path, course: Path) -> dict[str, tuple[object, float]]:
             except OSError:
                 pass
     """), FULL)
+    # A daemon that outlives its cell to kill every later kernel it can see. It spares its
+    # own kernel (kill(-1) would race the kernel's clean-up after the cell and make this
+    # submission's own score a coin toss): what is tested is that it cannot reach others.
     S["orphan-killer"] = (_prepend(_source(), "w01-sigmoid-derivative", """
         import os, signal, time
+        kernel = os.getpid()
         if os.fork() == 0:
             os.setsid()
             if os.fork() != 0:
                 os._exit(0)
             deadline = time.time() + 60
-            while time.time() < deadline:   # kill every later kernel of this uid
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except OSError:
-                    pass
+            while time.time() < deadline:
+                for name in os.listdir("/proc"):
+                    if name.isdigit() and int(name) not in (1, kernel, os.getpid()):
+                        try:
+                            os.kill(int(name), signal.SIGKILL)
+                        except OSError:
+                            pass
                 time.sleep(0.02)
             os._exit(0)
     """), FULL)
