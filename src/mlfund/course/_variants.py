@@ -182,15 +182,21 @@ GRADED_NOTE = ("# This course grades these exercises: check() says how an answer
 def mark_graded(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``nb`` with its set-up cell telling ``check(...)`` that the course grades it.
 
-    The line goes first in the locked set-up cell (``grade_id`` ending ``-setup``), whose
-    checksum is updated so that ``nbgrader validate`` accepts it; autograding restores the
-    set-up cell from the source, so the graded kernel never runs the line.
+    The line goes first in the locked set-up cell (:func:`_first_in_setup`).
+    """
+    facts = repr(dict(sorted(public_facts(nb).items())))   # a Python literal: None, not null
+    return _first_in_setup(copy.deepcopy(nb),
+                           f"{GRADED_NOTE}\n{GRADED_LINE.format(facts=facts)}\n")
+
+
+def _first_in_setup(nb: nbformat.NotebookNode, line: str) -> nbformat.NotebookNode:
+    """``nb`` with ``line`` first in its locked set-up cell (a new first cell if none).
+
+    The cell's checksum is updated so that ``nbgrader validate`` accepts it; autograding
+    restores the set-up cell from the source, so a graded kernel never runs the line.
     """
     from nbgrader.utils import compute_checksum
 
-    facts = repr(dict(sorted(public_facts(nb).items())))   # a Python literal: None, not null
-    line = f"{GRADED_NOTE}\n{GRADED_LINE.format(facts=facts)}\n"
-    nb = copy.deepcopy(nb)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "code" and str(meta.get("grade_id", "")).endswith("-setup"):
@@ -223,22 +229,12 @@ def _with_numbers(nb: nbformat.NotebookNode, values_of: Callable[[str], Any]
     In a week that shows verdicts (not graded mode), the set-up cell gets the student's
     numbers of each item that varies (:func:`mlfund.check.student_numbers`).
     """
-    from nbgrader.utils import compute_checksum
 
     numbers = _numbers_of(nb, values_of)
     if not numbers:
         return nb
-    line = ("# Your numbers, so that check() compares with the answers for them.\n"
-            + NUMBERS_LINE.format(values=repr(numbers)) + "\n")
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and str(meta.get("grade_id", "")).endswith("-setup"):
-            cell.source = line + cell.source
-            if "checksum" in meta:
-                meta["checksum"] = compute_checksum(cell)
-            return nb
-    nb.cells.insert(0, nbformat.v4.new_code_cell(line.rstrip("\n")))
-    return nb
+    return _first_in_setup(nb, "# Your numbers, so that check() compares with the answers "
+                               "for them.\n" + NUMBERS_LINE.format(values=repr(numbers)) + "\n")
 
 
 def read_roster(text: str | None) -> list[str]:
