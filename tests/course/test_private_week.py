@@ -229,7 +229,10 @@ def test_does_check_in_the_students_copy_reveal_no_verdict(course):
 
 def _private_specs(root: Path):
     exercises.use_folder(root / "exercises")
-    return exercises.assignment(NAME)
+    try:
+        return exercises.assignment(NAME)
+    finally:   # the course's exercises leave this process as they came
+        exercises.stop_using_folder(root / "exercises")
 
 
 def test_is_a_broken_private_exercise_file_named_with_its_problem(tmp_path):

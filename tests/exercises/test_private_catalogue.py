@@ -37,6 +37,8 @@ EXERCISES = (
 def fresh():
     """The catalogue as it was, whatever a test registers."""
     folders, path = list(exercises._FOLDERS), list(sys.path)
+    exercises._FOLDERS.clear()   # whatever an earlier test left registered
+    exercises._clear()
     yield
     exercises._FOLDERS[:] = folders
     sys.path[:] = path
