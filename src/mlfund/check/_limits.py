@@ -60,11 +60,35 @@ def time_limit(seconds: float, *, clock: str = "cpu") -> Iterator[None]:
             yield
 
 
+def _swallowed_here(frame) -> bool:
+    """Whether an exception raised in ``frame`` would be swallowed, not reach the block.
+
+    Python ignores exceptions raised in a garbage-collector callback (a library's timer of
+    GC time), a ``__del__`` or ``sys.unraisablehook`` itself, and reports them as
+    "unraisable": raising there would lose the limit and disturb whoever handles such
+    reports. The timer repeats, so the limit is raised again a tick later, in the block.
+    """
+    import gc
+    import sys
+
+    codes = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    codes.add(getattr(sys.unraisablehook, "__code__", None))
+    codes.discard(None)
+    depth = 0
+    while frame is not None and depth < 64:
+        if frame.f_code in codes or frame.f_code.co_name == "__del__":
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
+
+
 @contextlib.contextmanager
 def _signal_limit(seconds: float, clock: str) -> Iterator[None]:
     which, signum, now = CLOCKS[clock]
 
     def _raise(signum, frame):  # noqa: ARG001
+        if _swallowed_here(frame):
+            return   # the next tick, REPEAT seconds on, raises it where it counts
         raise TimeLimitExceeded()
 
     previous_handler = signal.getsignal(signum)
