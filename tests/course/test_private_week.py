@@ -310,3 +310,18 @@ def test_does_a_students_copy_of_a_workbook_week_check_against_their_numbers(tmp
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=copy.parent, check=True).stdout.split()
     assert out[-2:] == ["correct", "incorrect"]
+
+
+def test_does_a_dask_cluster_grade_a_private_week_with_each_students_numbers(course):
+    """Workers run the kernels; the client, which holds the course's exercises, scores."""
+    pytest.importorskip("distributed", reason="dask.distributed is not installed "
+                                              "(pip install 'mlfund[dask]')")
+    root, _ = course
+    before = {s: _item_scores(root, s) for s in ("ada", "bo", "cy", "eve")}
+    out = mlfund("course", "--course-dir", root, "autograde", NAME, "--quiet", "--force",
+                 "--dask", "local:1").stdout
+    assert f"{NAME}: 4 graded" in out, out
+    after = {s: _item_scores(root, s) for s in ("ada", "bo", "cy", "eve")}
+    assert after == before
+    assert after["cy"][f"{NAME}-conversion-rate"] == 0
+    assert after["ada"][f"{NAME}-conversion-rate"] == 1
